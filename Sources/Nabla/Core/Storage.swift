@@ -1,0 +1,29 @@
+/// A reference-counted buffer of `Float` that one or more tensors view.
+///
+/// Views (reshape, transpose, slice, expand) share one storage; only kernels that need contiguous memory
+/// allocate a new one. The buffer is 64-byte aligned so vector loads never straddle a cache line.
+public final class Storage {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    /// Allocates `count` floats, uninitialised: the caller writes every element before reading.
+    init(uninitializedCount count: Int) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    convenience init(repeating value: Float, count: Int) {
+        self.init(uninitializedCount: count)
+        pointer.initialize(repeating: value, count: count)
+    }
+
+    convenience init(_ values: [Float]) {
+        self.init(uninitializedCount: values.count)
+        values.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.initialize(from: base, count: values.count) }
+        }
+    }
+
+    deinit { pointer.deallocate() }
+}

@@ -1,0 +1,64 @@
+import CNablaBLAS
+
+/// Batched, broadcasting matrix products through OpenBLAS's `cblas_sgemm`.
+///
+/// Transposed views are passed to BLAS as transposed operands instead of being copied; a batch that
+/// multiplies by one shared matrix (a linear layer on [batch, time, features]) becomes a single GEMM.
+func matmulKernel(_ a: Tensor, _ b: Tensor) -> Tensor {
+    let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
+    let n = b.shape[b.rank - 1]
+    guard b.shape[b.rank - 2] == k, let batch = broadcastShape(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))) else {
+        fatalError("matmul: shapes \(describe(a.shape)) and \(describe(b.shape)) do not fit")
+    }
+    let left = matrixOperand(a), right = matrixOperand(b)
+    let result = Storage(uninitializedCount: batch.reduce(1, *) * m * n)
+    let shape = batch + [m, n]
+    if m * n == 0 { return Tensor(storage: result, layout: Layout(contiguous: shape)) }
+    if k == 0 { result.pointer.update(repeating: 0, count: shape.reduce(1, *)); return Tensor(storage: result, layout: Layout(contiguous: shape)) }
+    let batchA = left.tensor.layout.broadcast(to: batch + [m, k]).strides.dropLast(2)
+    let batchB = right.tensor.layout.broadcast(to: batch + [k, n]).strides.dropLast(2)
+    let pointerA = left.tensor.storage.pointer, pointerB = right.tensor.storage.pointer
+
+    // One shared right matrix and left rows that run on through the batch: fold the batch into M.
+    if batchB.allSatisfy({ $0 == 0 }) && !left.transposed,
+       let rowStride = foldedRowStride(shape: batch + [m], strides: Array(batchA) + [left.leading]) {
+        gemm(left.transposed, right.transposed, batch.reduce(1, *) * m, n, k,
+             pointerA + left.tensor.layout.offset, rowStride,
+             pointerB + right.tensor.layout.offset, right.leading, result.pointer, n)
+        return Tensor(storage: result, layout: Layout(contiguous: shape))
+    }
+    var batchIndex = 0
+    forEachRow(shape: batch + [1], strides: [Array(batchA) + [0], Array(batchB) + [0]],
+               offsets: [left.tensor.layout.offset, right.tensor.layout.offset]) { offsets, _, _ in
+        gemm(left.transposed, right.transposed, m, n, k, pointerA + offsets[0], left.leading,
+             pointerB + offsets[1], right.leading, result.pointer + batchIndex * m * n, n)
+        batchIndex += 1
+    }
+    return Tensor(storage: result, layout: Layout(contiguous: shape))
+}
+
+/// A matrix operand as BLAS wants it: the last two axes either row-major or transposed with unit stride
+/// inside a row, plus the leading dimension. Anything else is copied to contiguous first.
+private func matrixOperand(_ x: Tensor) -> (tensor: Tensor, transposed: Bool, leading: Int) {
+    let rows = x.shape[x.rank - 2], columns = x.shape[x.rank - 1]
+    let rowStride = x.layout.strides[x.rank - 2], columnStride = x.layout.strides[x.rank - 1]
+    if columnStride == 1 || columns == 1, rowStride >= max(columns, 1) { return (x, false, rowStride) }
+    if rowStride == 1 || rows == 1, columnStride >= max(rows, 1) { return (x, true, columnStride) }
+    let copy = Tensor(storage: copyToContiguous(x), layout: Layout(contiguous: x.shape))
+    return (copy, false, max(columns, 1))
+}
+
+/// The single row stride when the batch axes and the row axis walk memory as one evenly spaced axis.
+private func foldedRowStride(shape: [Int], strides: [Int]) -> Int? {
+    let (merged, mergedStrides) = coalesce(shape: shape, strides: [strides])
+    if merged.isEmpty { return strides.last }
+    return merged.count == 1 ? mergedStrides[0][0] : nil
+}
+
+@inline(__always)
+private func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                  _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+}

@@ -1,0 +1,126 @@
+/// Reductions over a set of axes. The input is brought to the form [outer, reduced, inner] (a transpose
+/// copy only when the reduced axes are not adjacent), then reduced with contiguous inner loops.
+
+enum ReductionKind { case sum, maximum, minimum }
+
+/// Normalised, sorted, unique axes; negative axes count from the end.
+func normalizedAxes(_ axes: [Int], rank: Int, operation: String) -> [Int] {
+    let resolved = axes.map { axis -> Int in
+        let value = axis < 0 ? axis + rank : axis
+        precondition(value >= 0 && value < Swift.max(rank, 1), "\(operation): axis \(axis) is out of range for rank \(rank)")
+        return value
+    }
+    return Array(Set(resolved)).sorted()
+}
+
+/// The tensor viewed as contiguous [outer, reduced, inner] for reducing `axes` (sorted, unique).
+func reductionView(_ x: Tensor, axes: [Int]) -> (pointer: UnsafePointer<Float>, owner: Tensor, outer: Int, reduced: Int, inner: Int) {
+    let shape = x.shape
+    let isBlock = axes.isEmpty || axes.last! - axes.first! + 1 == axes.count
+    if isBlock {
+        let source = x.contiguous()
+        let first = axes.first ?? shape.count, last = axes.last ?? shape.count - 1
+        let outer = shape[..<first].reduce(1, *)
+        let reduced = axes.isEmpty ? 1 : shape[first...last].reduce(1, *)
+        let inner = shape[(last + 1)...].reduce(1, *)
+        return (UnsafePointer(source.storage.pointer + source.layout.offset), source, outer, reduced, inner)
+    }
+    let kept = (0..<shape.count).filter { !axes.contains($0) }
+    let permuted = Tensor(storage: x.storage, layout: Layout(shape: (kept + axes).map { shape[$0] },
+                                                             strides: (kept + axes).map { x.layout.strides[$0] },
+                                                             offset: x.layout.offset))
+    let source = Tensor(storage: copyToContiguous(permuted), layout: Layout(contiguous: permuted.shape))
+    return (UnsafePointer(source.storage.pointer), source,
+            kept.map { shape[$0] }.reduce(1, *), axes.map { shape[$0] }.reduce(1, *), 1)
+}
+
+/// The shape left after reducing `axes`.
+func reducedShape(_ shape: [Int], axes: [Int], keepDims: Bool) -> [Int] {
+    keepDims ? shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+             : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+}
+
+/// Sums, maxima or minima over `axes` into a new contiguous tensor.
+func reduceKernel(_ x: Tensor, axes: [Int], keepDims: Bool, kind: ReductionKind) -> Tensor {
+    let (input, owner, outer, reduced, inner) = reductionView(x, axes: axes)
+    let result = Storage(uninitializedCount: outer * inner)
+    let output = result.pointer
+    withExtendedLifetime(owner) {
+        if inner == 1 {
+            parallelChunks(outer, minimumPerChunk: Swift.max(1, (1 << 16) / Swift.max(reduced, 1))) { rows in
+                for row in rows { output[row] = reduceRow(input + row * reduced, count: reduced, kind: kind) }
+            }
+        } else {
+            for row in 0..<outer {
+                let out = output + row * inner
+                let base = input + row * reduced * inner
+                out.update(from: base, count: inner)
+                for step in 1..<Swift.max(reduced, 1) {
+                    let line = base + step * inner
+                    switch kind {
+                    case .sum: for index in 0..<inner { out[index] += line[index] }
+                    case .maximum: for index in 0..<inner { out[index] = Swift.max(out[index], line[index]) }
+                    case .minimum: for index in 0..<inner { out[index] = Swift.min(out[index], line[index]) }
+                    }
+                }
+                if reduced == 0 { out.update(repeating: kind == .sum ? 0 : .nan, count: inner) }
+            }
+        }
+    }
+    return Tensor(storage: result, layout: Layout(contiguous: reducedShape(x.shape, axes: axes, keepDims: keepDims)))
+}
+
+/// One contiguous row reduced. Sums accumulate in eight float lanes per 4,096-element block and add the
+/// blocks in double precision, so ten million elements keep about seven significant digits.
+@inline(__always)
+func reduceRow(_ row: UnsafePointer<Float>, count: Int, kind: ReductionKind) -> Float {
+    switch kind {
+    case .sum:
+        var total: Double = 0
+        var start = 0
+        while start < count {
+            let end = Swift.min(start + 4096, count)
+            var lanes = SIMD8<Float>()
+            var index = start
+            while index + 8 <= end {
+                lanes += UnsafeRawPointer(row + index).loadUnaligned(as: SIMD8<Float>.self)
+                index += 8
+            }
+            var block = lanes.sum()
+            while index < end { block += row[index]; index += 1 }
+            total += Double(block)
+            start = end
+        }
+        return Float(total)
+    case .maximum:
+        var best = -Float.infinity
+        for index in 0..<count { let v = row[index]; if v > best || v.isNaN { best = v } }
+        return count == 0 ? .nan : best
+    case .minimum:
+        var best = Float.infinity
+        for index in 0..<count { let v = row[index]; if v < best || v.isNaN { best = v } }
+        return count == 0 ? .nan : best
+    }
+}
+
+/// The position of the largest (or smallest) element along one axis, shape without that axis.
+func argExtremeKernel(_ x: Tensor, axis: Int, largest: Bool) -> [Int] {
+    let (input, owner, outer, reduced, inner) = reductionView(x, axes: [axis])
+    precondition(reduced > 0, "argmax/argmin: axis \(axis) of shape \(describe(x.shape)) is empty")
+    var indices = [Int](repeating: 0, count: outer * inner)
+    withExtendedLifetime(owner) {
+        for row in 0..<outer {
+            for column in 0..<inner {
+                let base = input + row * reduced * inner + column
+                var best = base[0], bestIndex = 0
+                for step in 1..<reduced {
+                    let value = base[step * inner]
+                    if best.isNaN { break }
+                    if largest ? (value > best || value.isNaN) : (value < best || value.isNaN) { best = value; bestIndex = step }
+                }
+                indices[row * inner + column] = bestIndex
+            }
+        }
+    }
+    return indices
+}

@@ -1,0 +1,2 @@
+import Nabla
+print(Tensor([1, 2, 3]))
