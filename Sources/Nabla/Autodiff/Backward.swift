@@ -75,7 +75,8 @@ extension Tensor {
 /// ```
 public func gradients(of output: Tensor, withRespectTo inputs: [Tensor], gradient: Tensor? = nil,
                       createGraph: Bool = false) -> [Tensor] {
-    guard output.requiresGrad else { return inputs.map { Tensor.zeros($0.shape) } }
+    precondition(output.requiresGrad, "gradients(of:): the output of shape \(describe(output.shape)) was not recorded: "
+                 + "no input requires gradients, or it was computed inside withoutGradients")
     let seed = gradient ?? {
         precondition(output.count == 1, "gradients(of:): output of shape \(describe(output.shape)) is not a scalar; pass gradient:")
         return Tensor.ones(output.shape)

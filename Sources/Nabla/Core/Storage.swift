@@ -1,7 +1,8 @@
 /// A reference-counted buffer of `Float` that one or more tensors view.
 ///
 /// Views (reshape, transpose, slice, expand) share one storage; only kernels that need contiguous memory
-/// allocate a new one. The buffer is 64-byte aligned so vector loads never straddle a cache line.
+/// allocate a new one. The buffer is 64-byte aligned so vector loads never straddle a cache line; large buffers come from
+/// `BufferPool`, which reuses freed ones.
 public final class Storage {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
@@ -9,7 +10,7 @@ public final class Storage {
     /// Allocates `count` floats, uninitialised: the caller writes every element before reading.
     init(uninitializedCount count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let raw = BufferPool.allocate(bytes: count * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -25,5 +26,5 @@ public final class Storage {
         }
     }
 
-    deinit { pointer.deallocate() }
+    deinit { BufferPool.release(UnsafeMutableRawPointer(pointer), bytes: count * MemoryLayout<Float>.stride) }
 }

@@ -2,8 +2,7 @@
 /// broadcast or strided inputs run row by row with the strides of each operand.
 
 /// `result[i] = transform(x[i])` into new contiguous storage.
-@inline(__always)
-func mapElements(_ x: Tensor, _ transform: (Float) -> Float) -> Tensor {
+func mapElements<Function: UnaryElementFunction>(_ x: Tensor, _ transform: Function) -> Tensor {
     let source = x.contiguous()
     let count = source.count
     let result = Storage(uninitializedCount: count)
@@ -16,8 +15,7 @@ func mapElements(_ x: Tensor, _ transform: (Float) -> Float) -> Tensor {
 }
 
 /// `result[i] = combine(a[i], b[i])` over the broadcast shape of `a` and `b`.
-@inline(__always)
-func zipElements(_ a: Tensor, _ b: Tensor, operation: String, _ combine: (Float, Float) -> Float) -> Tensor {
+func zipElements<Function: BinaryElementFunction>(_ a: Tensor, _ b: Tensor, operation: String, _ combine: Function) -> Tensor {
     guard let shape = broadcastShape(a.shape, b.shape) else {
         fatalError("\(operation): shapes \(describe(a.shape)) and \(describe(b.shape)) cannot be broadcast together")
     }
@@ -62,9 +60,8 @@ func zipElements(_ a: Tensor, _ b: Tensor, operation: String, _ combine: (Float,
     return Tensor(storage: result, layout: Layout(contiguous: shape))
 }
 
-/// `result[i] = choose(condition[i], a[i], b[i])` over the broadcast shape of all three.
-func zipElements(_ condition: Tensor, _ a: Tensor, _ b: Tensor, operation: String,
-                 _ combine: (Float, Float, Float) -> Float) -> Tensor {
+/// `result[i] = condition[i] != 0 ? a[i] : b[i]` over the broadcast shape of all three.
+func selectElements(_ condition: Tensor, _ a: Tensor, _ b: Tensor, operation: String) -> Tensor {
     guard let pair = broadcastShape(a.shape, b.shape), let shape = broadcastShape(condition.shape, pair) else {
         fatalError("\(operation): shapes \(describe(condition.shape)), \(describe(a.shape)) and \(describe(b.shape)) cannot be broadcast together")
     }
@@ -77,9 +74,8 @@ func zipElements(_ condition: Tensor, _ a: Tensor, _ b: Tensor, operation: Strin
     forEachRow(shape: shape, strides: layouts.map(\.strides) + [Layout.rowMajorStrides(shape)],
                offsets: layouts.map(\.offset) + [0]) { offsets, length, strides in
         for index in 0..<length {
-            output[offsets[3] + index * strides[3]] = combine(c[offsets[0] + index * strides[0]],
-                                                              x[offsets[1] + index * strides[1]],
-                                                              y[offsets[2] + index * strides[2]])
+            output[offsets[3] + index * strides[3]] = c[offsets[0] + index * strides[0]] != 0
+                ? x[offsets[1] + index * strides[1]] : y[offsets[2] + index * strides[2]]
         }
     }
     return Tensor(storage: result, layout: Layout(contiguous: shape))

@@ -15,24 +15,29 @@ func matmulKernel(_ a: Tensor, _ b: Tensor) -> Tensor {
     let shape = batch + [m, n]
     if m * n == 0 { return Tensor(storage: result, layout: Layout(contiguous: shape)) }
     if k == 0 { result.pointer.update(repeating: 0, count: shape.reduce(1, *)); return Tensor(storage: result, layout: Layout(contiguous: shape)) }
-    let batchA = left.tensor.layout.broadcast(to: batch + [m, k]).strides.dropLast(2)
-    let batchB = right.tensor.layout.broadcast(to: batch + [k, n]).strides.dropLast(2)
+    let batchA = Array(left.tensor.layout.broadcast(to: batch + [m, k]).strides.dropLast(2))
+    let batchB = Array(right.tensor.layout.broadcast(to: batch + [k, n]).strides.dropLast(2))
     let pointerA = left.tensor.storage.pointer, pointerB = right.tensor.storage.pointer
 
     // One shared right matrix and left rows that run on through the batch: fold the batch into M.
     if batchB.allSatisfy({ $0 == 0 }) && !left.transposed,
-       let rowStride = foldedRowStride(shape: batch + [m], strides: Array(batchA) + [left.leading]) {
+       let rowStride = foldedRowStride(shape: batch + [m], strides: batchA + [left.leading]), rowStride >= k {
         gemm(left.transposed, right.transposed, batch.reduce(1, *) * m, n, k,
              pointerA + left.tensor.layout.offset, rowStride,
              pointerB + right.tensor.layout.offset, right.leading, result.pointer, n)
         return Tensor(storage: result, layout: Layout(contiguous: shape))
     }
-    var batchIndex = 0
-    forEachRow(shape: batch + [1], strides: [Array(batchA) + [0], Array(batchB) + [0]],
-               offsets: [left.tensor.layout.offset, right.tensor.layout.offset]) { offsets, _, _ in
-        gemm(left.transposed, right.transposed, m, n, k, pointerA + offsets[0], left.leading,
-             pointerB + offsets[1], right.leading, result.pointer + batchIndex * m * n, n)
-        batchIndex += 1
+    for batchIndex in 0..<batch.reduce(1, *) {
+        // Unravel the batch index into per-axis positions to find each operand's matrix.
+        var remainder = batchIndex, offsetA = left.tensor.layout.offset, offsetB = right.tensor.layout.offset
+        for axis in stride(from: batch.count - 1, through: 0, by: -1) {
+            let position = remainder % batch[axis]
+            remainder /= batch[axis]
+            offsetA += position * batchA[axis]
+            offsetB += position * batchB[axis]
+        }
+        gemm(left.transposed, right.transposed, m, n, k, pointerA + offsetA, left.leading,
+             pointerB + offsetB, right.leading, result.pointer + batchIndex * m * n, n)
     }
     return Tensor(storage: result, layout: Layout(contiguous: shape))
 }

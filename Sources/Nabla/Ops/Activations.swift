@@ -1,34 +1,27 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 // Activation functions: each forward pass is one fused element-wise kernel; each backward rule is
 // written with tensor operations, so second derivatives (gradient penalties, MAML) come for free.
 
 extension Tensor {
     /// max(x, 0).
     public func relu() -> Tensor {
-        record(mapElements(self) { $0 > 0 ? $0 : 0 }, "relu", [self]) { g, _ in [g * (self .> 0)] }
+        record(mapElements(self, Elementwise.Relu()), "relu", [self]) { g, _ in [g * (self .> 0)] }
     }
 
     /// x for x > 0, `negativeSlope`·x otherwise (PyTorch's default slope is 0.01).
     public func leakyRelu(negativeSlope: Float = 0.01) -> Tensor {
-        record(mapElements(self) { $0 > 0 ? $0 : $0 * negativeSlope }, "leakyRelu", [self]) { g, _ in
-            [g * mapElements(self) { $0 > 0 ? 1 : negativeSlope }]
+        record(mapElements(self, Elementwise.LeakyRelu(slope: negativeSlope)), "leakyRelu", [self]) { g, _ in
+            [g * mapElements(self, Elementwise.LeakyReluSlope(slope: negativeSlope))]
         }
     }
 
     /// 1 / (1 + e⁻ˣ), computed without overflow for large |x|.
     public func sigmoid() -> Tensor {
-        let result = mapElements(self) { x in
-            x >= 0 ? 1 / (1 + expf(-x)) : { let e = expf(x); return e / (1 + e) }()
-        }
-        return record(result, "sigmoid", [self]) { g, y in [g * y * (1 - y)] }
+        record(mapElements(self, Elementwise.Sigmoid()), "sigmoid", [self]) { g, y in [g * y * (1 - y)] }
     }
 
     /// Hyperbolic tangent.
     public func tanh() -> Tensor {
-        record(mapElements(self) { tanhf($0) }, "tanh", [self]) { g, y in [g * (1 - y * y)] }
+        record(mapElements(self, Elementwise.HyperbolicTangent()), "tanh", [self]) { g, y in [g * (1 - y * y)] }
     }
 
     public enum GELUApproximation: Sendable { case none, tanh }
@@ -38,8 +31,7 @@ extension Tensor {
     public func gelu(approximation: GELUApproximation = .none) -> Tensor {
         switch approximation {
         case .none:
-            let result = mapElements(self) { 0.5 * $0 * (1 + erff($0 * Float(0.5).squareRoot())) }
-            return record(result, "gelu", [self]) { g, _ in
+            return record(mapElements(self, Elementwise.GELU()), "gelu", [self]) { g, _ in
                 // d/dx xΦ(x) = Φ(x) + x·φ(x)
                 let cdf = ((self * Float(0.5).squareRoot()).erf() + 1) * 0.5
                 let density = (self * self * -0.5).exp() * (1 / (2 * Float.pi).squareRoot())
@@ -47,8 +39,7 @@ extension Tensor {
             }
         case .tanh:
             let scale = (2 / Float.pi).squareRoot()
-            let result = mapElements(self) { x in 0.5 * x * (1 + tanhf(scale * (x + 0.044715 * x * x * x))) }
-            return record(result, "geluTanh", [self]) { g, _ in
+            return record(mapElements(self, Elementwise.GELUTanh()), "geluTanh", [self]) { g, _ in
                 let inner = ((self * self * self) * 0.044715 + self) * scale
                 let t = inner.tanh()
                 let innerSlope = (self * self * (3 * 0.044715) + 1) * scale
@@ -59,8 +50,7 @@ extension Tensor {
 
     /// x·sigmoid(x) (also called swish).
     public func silu() -> Tensor {
-        let result = mapElements(self) { $0 / (1 + expf(-$0)) }
-        return record(result, "silu", [self]) { g, _ in
+        record(mapElements(self, Elementwise.SiLU()), "silu", [self]) { g, _ in
             let s = self.sigmoid()
             return [g * s * (self * (1 - s) + 1)]
         }
@@ -68,16 +58,15 @@ extension Tensor {
 
     /// log(1 + eˣ), linear above `threshold` for stability (PyTorch: beta 1, threshold 20).
     public func softplus(threshold: Float = 20) -> Tensor {
-        let result = mapElements(self) { $0 > threshold ? $0 : log1pf(expf($0)) }
-        return record(result, "softplus", [self]) { g, _ in
+        record(mapElements(self, Elementwise.Softplus(threshold: threshold)), "softplus", [self]) { g, _ in
             [g * `where`(self .> threshold, Tensor(scalar: 1), self.sigmoid())]
         }
     }
 
     /// clamp(x/6 + 1/2, 0, 1).
     public func hardSigmoid() -> Tensor {
-        record(mapElements(self) { Swift.min(Swift.max($0 / 6 + 0.5, 0), 1) }, "hardSigmoid", [self]) { g, _ in
-            [g * mapElements(self) { $0 > -3 && $0 < 3 ? 1.0 / 6 : 0 }]
+        record(mapElements(self, Elementwise.HardSigmoid()), "hardSigmoid", [self]) { g, _ in
+            [g * mapElements(self, Elementwise.HardSigmoidSlope())]
         }
     }
 }

@@ -7,28 +7,28 @@ import Glibc
 
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        record(zipElements(a, b, operation: "add") { $0 + $1 }, "add", [a, b]) { g, _ in [g, g] }
+        record(zipElements(a, b, operation: "add", Elementwise.Add()), "add", [a, b]) { g, _ in [g, g] }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        record(zipElements(a, b, operation: "subtract") { $0 - $1 }, "subtract", [a, b]) { g, _ in [g, -g] }
+        record(zipElements(a, b, operation: "subtract", Elementwise.Subtract()), "subtract", [a, b]) { g, _ in [g, -g] }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        record(zipElements(a, b, operation: "multiply") { $0 * $1 }, "multiply", [a, b]) { g, _ in
+        record(zipElements(a, b, operation: "multiply", Elementwise.Multiply()), "multiply", [a, b]) { g, _ in
             [a.requiresGrad ? g * b : nil, b.requiresGrad ? g * a : nil]
         }
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        record(zipElements(a, b, operation: "divide") { $0 / $1 }, "divide", [a, b]) { g, y in
+        record(zipElements(a, b, operation: "divide", Elementwise.Divide()), "divide", [a, b]) { g, y in
             // d(a/b)/db = -a/b² = -y/b
             [a.requiresGrad ? g / b : nil, b.requiresGrad ? -(g * y) / b : nil]
         }
     }
 
     public static prefix func - (x: Tensor) -> Tensor {
-        record(mapElements(x) { -$0 }, "negate", [x]) { g, _ in [-g] }
+        record(mapElements(x, Elementwise.Negate()), "negate", [x]) { g, _ in [-g] }
     }
 
     // Scalars on either side become rank-0 tensors and broadcast.
@@ -47,47 +47,47 @@ extension Tensor {
 
     /// eˣ, element-wise.
     public func exp() -> Tensor {
-        record(mapElements(self) { expf($0) }, "exp", [self]) { g, y in [g * y] }
+        record(mapElements(self, Elementwise.Exp()), "exp", [self]) { g, y in [g * y] }
     }
 
     /// Natural logarithm, element-wise.
     public func log() -> Tensor {
-        record(mapElements(self) { logf($0) }, "log", [self]) { g, _ in [g / self] }
+        record(mapElements(self, Elementwise.Log()), "log", [self]) { g, _ in [g / self] }
     }
 
     /// Square root, element-wise.
     public func sqrt() -> Tensor {
-        record(mapElements(self) { $0.squareRoot() }, "sqrt", [self]) { g, y in [g / (y * 2)] }
+        record(mapElements(self, Elementwise.SquareRoot()), "sqrt", [self]) { g, y in [g / (y * 2)] }
     }
 
     /// `self` raised to a constant power.
     public func pow(_ exponent: Float) -> Tensor {
-        if exponent == 2 { return record(mapElements(self) { $0 * $0 }, "square", [self]) { g, _ in [g * self * 2] } }
-        return record(mapElements(self) { powf($0, exponent) }, "pow", [self]) { g, _ in
+        if exponent == 2 { return record(mapElements(self, Elementwise.Square()), "square", [self]) { g, _ in [g * self * 2] } }
+        return record(mapElements(self, Elementwise.Power(exponent: exponent)), "pow", [self]) { g, _ in
             [g * self.pow(exponent - 1) * exponent]
         }
     }
 
     /// `self` raised to `exponent`, element-wise with broadcasting.
     public func pow(_ exponent: Tensor) -> Tensor {
-        record(zipElements(self, exponent, operation: "pow") { powf($0, $1) }, "pow", [self, exponent]) { g, y in
+        record(zipElements(self, exponent, operation: "pow", Elementwise.PowerOf()), "pow", [self, exponent]) { g, y in
             [g * exponent * self.pow(exponent - 1), exponent.requiresGrad ? g * y * self.log() : nil]
         }
     }
 
     /// |x|, element-wise; the gradient at zero is zero, as in PyTorch.
     public func abs() -> Tensor {
-        record(mapElements(self) { Swift.abs($0) }, "abs", [self]) { g, _ in [g * self.sign()] }
+        record(mapElements(self, Elementwise.Absolute()), "abs", [self]) { g, _ in [g * self.sign()] }
     }
 
     /// −1, 0 or 1 by the sign of each element; no gradient flows.
     public func sign() -> Tensor {
-        mapElements(self) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+        mapElements(self, Elementwise.Sign())
     }
 
     /// The Gauss error function, element-wise.
     public func erf() -> Tensor {
-        record(mapElements(self) { erff($0) }, "erf", [self]) { g, _ in
+        record(mapElements(self, Elementwise.ErrorFunction()), "erf", [self]) { g, _ in
             [g * (-(self * self)).exp() * (2 / Float.pi.squareRoot())]
         }
     }
@@ -95,31 +95,31 @@ extension Tensor {
     /// Values limited to `[minimum, maximum]`; the gradient flows where the value was inside.
     public func clamped(min minimum: Float = -.infinity, max maximum: Float = .infinity) -> Tensor {
         precondition(minimum <= maximum, "clamped: min \(minimum) is greater than max \(maximum)")
-        return record(mapElements(self) { Swift.min(Swift.max($0, minimum), maximum) }, "clamp", [self]) { g, _ in
-            [g * mapElements(self) { $0 >= minimum && $0 <= maximum ? 1 : 0 }]
+        return record(mapElements(self, Elementwise.Clamp(minimum: minimum, maximum: maximum)), "clamp", [self]) { g, _ in
+            [g * mapElements(self, Elementwise.Inside(minimum: minimum, maximum: maximum))]
         }
     }
 }
 
 /// The element-wise larger of `a` and `b`; where they tie, each gets half the gradient (as PyTorch).
 public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
-    record(zipElements(a, b, operation: "maximum") { Swift.max($0, $1) }, "maximum", [a, b]) { g, _ in
-        let share = zipElements(a, b, operation: "maximum") { $0 > $1 ? 1 : ($0 == $1 ? 0.5 : 0) }
+    record(zipElements(a, b, operation: "maximum", Elementwise.Maximum()), "maximum", [a, b]) { g, _ in
+        let share = zipElements(a, b, operation: "maximum", Elementwise.MaximumShare())
         return [g * share, g * (1 - share)]
     }
 }
 
 /// The element-wise smaller of `a` and `b`; where they tie, each gets half the gradient (as PyTorch).
 public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
-    record(zipElements(a, b, operation: "minimum") { Swift.min($0, $1) }, "minimum", [a, b]) { g, _ in
-        let share = zipElements(a, b, operation: "minimum") { $0 < $1 ? 1 : ($0 == $1 ? 0.5 : 0) }
+    record(zipElements(a, b, operation: "minimum", Elementwise.Minimum()), "minimum", [a, b]) { g, _ in
+        let share = zipElements(a, b, operation: "minimum", Elementwise.MinimumShare())
         return [g * share, g * (1 - share)]
     }
 }
 
 /// Picks `a` where `condition` is non-zero and `b` elsewhere, with broadcasting over all three.
 public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
-    let result = zipElements(condition, a, b, operation: "where") { $0 != 0 ? $1 : $2 }
+    let result = selectElements(condition, a, b, operation: "where")
     return record(result, "where", [a, b]) { g, _ in
         let zero = Tensor(scalar: 0)
         return [`where`(condition, g, zero), `where`(condition, zero, g)]
@@ -128,12 +128,12 @@ public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
 
 /// Comparisons give 1 where the relation holds and 0 elsewhere; they carry no gradient.
 extension Tensor {
-    public static func .> (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".>") { $0 > $1 ? 1 : 0 } }
-    public static func .< (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".<") { $0 < $1 ? 1 : 0 } }
-    public static func .>= (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".>=") { $0 >= $1 ? 1 : 0 } }
-    public static func .<= (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".<=") { $0 <= $1 ? 1 : 0 } }
-    public static func .== (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".==") { $0 == $1 ? 1 : 0 } }
-    public static func .!= (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".!=") { $0 != $1 ? 1 : 0 } }
+    public static func .> (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".>", Elementwise.Greater()) }
+    public static func .< (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".<", Elementwise.Less()) }
+    public static func .>= (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".>=", Elementwise.GreaterOrEqual()) }
+    public static func .<= (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".<=", Elementwise.LessOrEqual()) }
+    public static func .== (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".==", Elementwise.Equal()) }
+    public static func .!= (a: Tensor, b: Tensor) -> Tensor { zipElements(a, b, operation: ".!=", Elementwise.NotEqual()) }
     public static func .> (a: Tensor, b: Float) -> Tensor { a .> Tensor(scalar: b) }
     public static func .< (a: Tensor, b: Float) -> Tensor { a .< Tensor(scalar: b) }
     public static func .>= (a: Tensor, b: Float) -> Tensor { a .>= Tensor(scalar: b) }

@@ -89,7 +89,7 @@ extension Tensor {
         let resolved = normalizedAxes(axes, rank: rank, operation: "logSumExp")
         // The shift is a constant for differentiation: the exact gradient does not depend on it.
         var shift = reduceKernel(self, axes: resolved, keepDims: true, kind: .maximum)
-        shift = mapElements(shift) { $0.isFinite ? $0 : 0 }
+        shift = mapElements(shift, Elementwise.FiniteOrZero())
         let total = (self - shift).exp().sum(axes: resolved, keepDims: true).log() + shift
         return keepDims ? total : total.reshaped(reducedShape(shape, axes: resolved, keepDims: false))
     }

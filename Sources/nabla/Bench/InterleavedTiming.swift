@@ -1,0 +1,61 @@
+import Dispatch
+
+/// Timing for a noisy, shared machine. Each contender runs in batches long enough to rise above timer
+/// and scheduler noise; contenders take turns within every repetition, in an order that flips each
+/// time, so a slow drift in machine load falls on all of them alike instead of on whoever ran last.
+struct InterleavedTiming {
+    /// The shortest a timed batch may be. One call of a fast operation is far below the scheduler's
+    /// time slice, so single calls would measure the machine rather than the code.
+    var minimumBatchSeconds: Double
+    var repetitions: Int
+
+    /// Seconds per call of each contender, one array per contender with one entry per repetition.
+    /// A contender returns some value derived from its result, so the work cannot be optimised away.
+    func measure(_ contenders: [() -> Float]) -> [[Double]] {
+        // Calibrating doubles as the warm-up: caches, page tables and BLAS threads are hot afterwards.
+        let iterations = contenders.map(calibratedIterations)
+        var seconds = Array(repeating: [Double](), count: contenders.count)
+        for repetition in 0..<repetitions {
+            let order = repetition.isMultiple(of: 2) ? Array(contenders.indices) : contenders.indices.reversed()
+            for index in order {
+                seconds[index].append(timeBatch(iterations[index], contenders[index]) / Double(iterations[index]))
+            }
+        }
+        return seconds
+    }
+
+    /// The number of calls that makes one batch last at least `minimumBatchSeconds`.
+    private func calibratedIterations(_ body: () -> Float) -> Int {
+        var iterations = 1
+        while true {
+            let elapsed = timeBatch(iterations, body)
+            if elapsed >= minimumBatchSeconds { return iterations }
+            let needed = Double(iterations) * minimumBatchSeconds * 1.1 / max(elapsed, 1e-9)
+            iterations = min(max(Int(needed.rounded(.up)), iterations + 1), iterations * 100)
+        }
+    }
+
+    private func timeBatch(_ iterations: Int, _ body: () -> Float) -> Double {
+        var checksum: Float = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<iterations { checksum += body() }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        keep(checksum)
+        return Double(elapsed) * 1e-9
+    }
+}
+
+/// Written by timed work and never read, so the optimiser must keep the work that produced it.
+nonisolated(unsafe) private var sink: Float = 0
+
+@inline(never)
+private func keep(_ value: Float) { sink += value }
+
+/// The middle value (mean of the two middle values for an even count): unlike the mean, one
+/// repetition disturbed by another process on the machine does not move it.
+func median(_ values: [Double]) -> Double {
+    precondition(!values.isEmpty, "median: no values")
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count.isMultiple(of: 2) ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[middle]
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `nabla` command line: one subcommand per job (benchmarks now; training, labs and reports as they
+/// come). To add a job, write its `ParsableCommand` in a folder of its own and list it in `subcommands`.
+@main
+struct NablaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nabla",
+        abstract: "Nabla: a machine-learning library in Swift (tensors, autodiff, and the tools to train and measure them).",
+        subcommands: [BenchCommand.self]
+    )
+}

@@ -1,2 +1,0 @@
-import Nabla
-print(Tensor([1, 2, 3]))
