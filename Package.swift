@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Nabla",
     products: [
-        .library(name: "Nabla", targets: ["Nabla"]),
+        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim"]),
         .executable(name: "nabla", targets: ["nabla"]),
     ],
     dependencies: [
@@ -18,11 +18,17 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "Nabla", dependencies: ["CNablaBLAS"]),
+        .target(name: "NablaNN", dependencies: ["Nabla"]),
+        .target(name: "NablaOptim", dependencies: ["Nabla", "NablaNN"]),
         .executableTarget(
             name: "nabla",
-            dependencies: ["Nabla", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Nabla", "NablaNN", "NablaOptim", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
+        // Golden-value loading and the tolerance rule, shared by every test target.
+        .target(name: "NablaTestSupport", dependencies: ["Nabla"], path: "Tests/NablaTestSupport"),
+        .testTarget(name: "NablaTests", dependencies: ["Nabla", "NablaTestSupport"]),
+        .testTarget(name: "NablaNNTests", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaTestSupport"]),
+        .testTarget(name: "NablaOptimTests", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

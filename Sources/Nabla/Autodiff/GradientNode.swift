@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One recorded operation: the tensors it read and how to turn the gradient of its output into
 /// gradients of those inputs.
 ///
@@ -17,11 +21,20 @@ final class GradientNode {
     }
 }
 
-/// Whether operations are recorded for differentiation on this thread.
+/// Whether operations are recorded for differentiation, per thread as in PyTorch: a background data
+/// loader or a test running beside another never sees the other thread's `withoutGradients`.
 enum GradientMode {
-    // Training drives the graph from one thread; the flag is per process on purpose, as kernels that
-    // fan out over cores never record.
-    nonisolated(unsafe) static var isEnabled = true
+    /// The thread-local slot holds nothing while recording is on (the default on every new thread).
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    static var isEnabled: Bool {
+        get { pthread_getspecific(key) == nil }
+        set { pthread_setspecific(key, newValue ? nil : UnsafeRawPointer(bitPattern: 1)) }
+    }
 }
 
 /// Runs `body` without recording operations: nothing inside builds a graph or requires gradients.

@@ -8,7 +8,7 @@ extension Tensor: CustomStringConvertible {
 }
 
 extension String {
-    /// A float with up to four decimals, trailing zeros dropped (`1.5`, `0.0312`, `-2`), or scientific
+    /// A float with up to four decimals, trailing zeros dropped (`1.5`, `0.0313`, `-2`), or scientific
     /// notation for very large or small magnitudes.
     init(format4 value: Float) {
         if value.isNaN { self = "nan"; return }

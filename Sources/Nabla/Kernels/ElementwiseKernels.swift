@@ -9,7 +9,15 @@ func mapElements<Function: UnaryElementFunction>(_ x: Tensor, _ transform: Funct
     let input = source.storage.pointer + source.layout.offset
     let output = result.pointer
     parallelChunks(count) { range in
-        for index in range { output[index] = transform(input[index]) }
+        var index = range.lowerBound
+        if Function.isVectorized {
+            while index + 16 <= range.upperBound {
+                let values = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(output + index).storeBytes(of: transform(values), as: SIMD16<Float>.self)
+                index += 16
+            }
+        }
+        while index < range.upperBound { output[index] = transform(input[index]); index += 1 }
     }
     return Tensor(storage: result, layout: Layout(contiguous: source.shape))
 }

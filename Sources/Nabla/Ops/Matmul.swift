@@ -8,6 +8,7 @@
 /// ```
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     precondition(a.rank >= 1 && b.rank >= 1, "matmul: shapes \(describe(a.shape)) and \(describe(b.shape)) need at least one axis each")
+    if a.rank == 1 && b.rank == 1 { return matmul(a.unsqueezed(axis: 0), b.unsqueezed(axis: 1)).reshaped([]) }
     if a.rank == 1 { return matmul(a.unsqueezed(axis: 0), b).squeezed(axis: -2) }
     if b.rank == 1 { return matmul(a, b.unsqueezed(axis: 1)).squeezed(axis: -1) }
     guard a.shape[a.rank - 1] == b.shape[b.rank - 2] else {
