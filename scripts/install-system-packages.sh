@@ -3,9 +3,10 @@
 # is left alone, so this needs neither the network nor root there.
 #   libopenblas-dev, liblapacke-dev  BLAS and LAPACK behind the tensor core (the CNablaBLAS target)
 #   dataset-fashion-mnist            the image data set the training labs and benchmarks read
+#   zlib1g-dev                       gzip and deflate for NablaData and NablaViz (the CZlib target)
 set -euo pipefail
 
-packages=(libopenblas-dev liblapacke-dev dataset-fashion-mnist)
+packages=(libopenblas-dev liblapacke-dev dataset-fashion-mnist zlib1g-dev)
 
 if ! command -v dpkg >/dev/null 2>&1; then
   echo "install-system-packages: not a Debian system; install OpenBLAS and LAPACKE yourself (${packages[*]} on Debian)." >&2

@@ -71,6 +71,11 @@ public struct ParameterGroup<Configuration: OptimizerConfiguration> {
 /// parameter's identity, so editing a group's configuration keeps it. The optimiser keeps a strong
 /// reference to every parameter it has state for.
 ///
+/// The built-in rules run eight lanes at a time over contiguous buffers, one fused pass per parameter,
+/// split across cores for large parameters. A step allocates no tensors, except state buffers on a
+/// parameter's first step and a contiguous copy of a gradient that is a broadcast view. The rules add the
+/// weight-decay term λ·θ even when λ = 0 (the same values unless θ is infinite or NaN; PyTorch skips it).
+///
 /// To write a new optimiser, subclass with a configuration and a state class:
 ///
 /// ```swift

@@ -57,7 +57,9 @@ extension Tensor {
         let gradients = BackwardEngine.run(from: self, seed: seed, createGraph: createGraph)
         for tensor in BackwardEngine.topologicalOrder(from: self) where tensor.isLeafRequiringGrad {
             guard let leafGradient = gradients[ObjectIdentifier(tensor)] else { continue }
-            let kept = createGraph ? leafGradient : leafGradient.detached()
+            // Each leaf gets a contiguous gradient of its own (as in PyTorch), never a view shared with
+            // another leaf or a broadcast, so optimisers and clipping may edit it in place.
+            let kept = createGraph ? leafGradient : Tensor(storage: copyToContiguous(leafGradient), layout: Layout(contiguous: leafGradient.shape))
             tensor.grad = withGradients(enabled: createGraph) { tensor.grad.map { $0 + kept } ?? kept }
         }
     }

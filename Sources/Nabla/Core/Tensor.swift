@@ -34,6 +34,15 @@ public final class Tensor {
         self.requiresGrad = requiresGrad
     }
 
+    /// A tensor of `shape` whose elements `body` writes, in row-major order, without zero-filling first
+    /// (for readers and kernels that produce every element themselves). `body` must write them all.
+    public convenience init(shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor(shape:initializingWith:): negative size in shape \(describe(shape))")
+        let storage = Storage(uninitializedCount: shape.reduce(1, *))
+        try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
+        self.init(storage: storage, layout: Layout(contiguous: shape))
+    }
+
     /// A one-dimensional tensor holding `scalars`.
     public convenience init(_ scalars: [Float], requiresGrad: Bool = false) {
         self.init(scalars, shape: [scalars.count], requiresGrad: requiresGrad)

@@ -22,6 +22,7 @@ public func maxPool2dWithIndices(_ input: Tensor, kernelSize: Size2, stride: Siz
     let planes = input.shape[0] * input.shape[1]
     let source = input.contiguous()
     let pointer = source.storage.pointer + source.layout.offset
+    let isPlainTwoByTwo = kernelSize == 2 && g.stride == 2 && padding == 0 && dilation == 1
     var winners = [Int](repeating: 0, count: planes * g.outputHeight * g.outputWidth)
     winners.withUnsafeMutableBufferPointer { winners in
         let output = UncheckedSendable(winners.baseAddress!)
@@ -29,6 +30,16 @@ public func maxPool2dWithIndices(_ input: Tensor, kernelSize: Size2, stride: Siz
             for plane in range {
                 let image = pointer + plane * g.inputHeight * g.inputWidth
                 var position = plane * g.outputHeight * g.outputWidth
+                if isPlainTwoByTwo {
+                    for outputRow in 0..<g.outputHeight {
+                        let top = image + 2 * outputRow * g.inputWidth, bottom = top + g.inputWidth
+                        let topIndex = 2 * outputRow * g.inputWidth
+                        twoByTwoMaximumRow(top: top, bottom: bottom, topIndex: topIndex, inputWidth: g.inputWidth,
+                                           outputCount: g.outputWidth, winners: output.value + position)
+                        position += g.outputWidth
+                    }
+                    continue
+                }
                 for outputRow in 0..<g.outputHeight {
                     for outputColumn in 0..<g.outputWidth {
                         var best = -Float.infinity, bestIndex = -1
@@ -94,4 +105,43 @@ private func averagingMatrix(from inputs: Int, to outputs: Int) -> Tensor {
         for column in start..<end { values[row * inputs + column] = 1 / Float(end - start) }
     }
     return Tensor(values, shape: [outputs, inputs])
+}
+
+/// One output row of a 2×2, stride-2 max pool: the flat input position of each window's winner.
+///
+/// Eight windows at a time as vectors, because which element wins is random in real data and
+/// branches on it mispredict. A candidate replaces the best so far when it is larger or NaN, as in
+/// PyTorch (so NaN propagates).
+@inline(__always)
+private func twoByTwoMaximumRow(top: UnsafePointer<Float>, bottom: UnsafePointer<Float>, topIndex: Int,
+                                inputWidth: Int, outputCount: Int, winners: UnsafeMutablePointer<Int>) {
+    var column = 0
+    while column + 8 <= outputCount {
+        let upper = UnsafeRawPointer(top + 2 * column).loadUnaligned(as: SIMD16<Float>.self)
+        let lower = UnsafeRawPointer(bottom + 2 * column).loadUnaligned(as: SIMD16<Float>.self)
+        var best = upper.evenHalf
+        var offset = SIMD8<Int32>(repeating: 0)
+        @inline(__always) func consider(_ candidate: SIMD8<Float>, _ candidateOffset: Int32) {
+            let better = (candidate .> best) .| (candidate .!= candidate)
+            best.replace(with: candidate, where: better)
+            offset.replace(with: candidateOffset, where: better)
+        }
+        consider(upper.oddHalf, 1)
+        consider(lower.evenHalf, Int32(inputWidth))
+        consider(lower.oddHalf, Int32(inputWidth + 1))
+        for lane in 0..<8 { winners[column + lane] = topIndex + 2 * (column + lane) + Int(offset[lane]) }
+        column += 8
+    }
+    while column < outputCount {
+        let topLeft = topIndex + 2 * column
+        var bestIndex = topLeft, best = top[2 * column]
+        @inline(__always) func consider(_ value: Float, _ index: Int) {
+            if value > best || value.isNaN { best = value; bestIndex = index }
+        }
+        consider(top[2 * column + 1], topLeft + 1)
+        consider(bottom[2 * column], topLeft + inputWidth)
+        consider(bottom[2 * column + 1], topLeft + inputWidth + 1)
+        winners[column] = bestIndex
+        column += 1
+    }
 }

@@ -5,8 +5,15 @@ struct ConvolutionGeometry: Equatable {
     let inputHeight: Int, inputWidth: Int
     let kernel: Size2, stride: Size2, padding: Size2, dilation: Size2
 
-    var outputHeight: Int { (inputHeight + 2 * padding.height - dilation.height * (kernel.height - 1) - 1) / stride.height + 1 }
-    var outputWidth: Int { (inputWidth + 2 * padding.width - dilation.width * (kernel.width - 1) - 1) / stride.width + 1 }
+    // A window wider than the padded input leaves a negative span: no output (0), not a division
+    // rounded toward zero into one output.
+    var outputHeight: Int { outputSize(inputHeight, kernel.height, stride.height, padding.height, dilation.height) }
+    var outputWidth: Int { outputSize(inputWidth, kernel.width, stride.width, padding.width, dilation.width) }
+
+    private func outputSize(_ input: Int, _ kernel: Int, _ stride: Int, _ padding: Int, _ dilation: Int) -> Int {
+        let span = input + 2 * padding - dilation * (kernel - 1) - 1
+        return span < 0 ? 0 : span / stride + 1
+    }
     /// Rows of the column matrix: one per (channel, kernel row, kernel column).
     var columnRows: Int { channels * kernel.height * kernel.width }
 }
@@ -39,10 +46,14 @@ func imageToColumnsKernel(_ image: Tensor, _ g: ConvolutionGeometry) -> Tensor {
                     }
                     let inputLine = plane + y * g.inputWidth
                     let xStart = kernelColumn * g.dilation.width - g.padding.width
-                    for outputColumn in 0..<outputWidth {
-                        let x = xStart + outputColumn * g.stride.width
-                        line[outputColumn] = (x >= 0 && x < g.inputWidth) ? inputLine[x] : 0
+                    let (first, end) = validColumns(xStart: xStart, g)
+                    if first > 0 { line.update(repeating: 0, count: first) }
+                    if g.stride.width == 1 {
+                        if end > first { (line + first).update(from: inputLine + xStart + first, count: end - first) }
+                    } else {
+                        for outputColumn in first..<end { line[outputColumn] = inputLine[xStart + outputColumn * g.stride.width] }
                     }
+                    if end < outputWidth { (line + end).update(repeating: 0, count: outputWidth - end) }
                 }
             }
         }
@@ -76,9 +87,12 @@ func columnsToImageKernel(_ columns: Tensor, batch: Int, _ g: ConvolutionGeometr
                         let line = from + outputRow * outputWidth
                         let target = plane + y * g.inputWidth
                         let xStart = kernelColumn * g.dilation.width - g.padding.width
-                        for outputColumn in 0..<outputWidth {
-                            let x = xStart + outputColumn * g.stride.width
-                            if x >= 0 && x < g.inputWidth { target[x] += line[outputColumn] }
+                        let (first, end) = validColumns(xStart: xStart, g)
+                        if g.stride.width == 1 {
+                            let shifted = target + xStart
+                            for outputColumn in first..<end { shifted[outputColumn] += line[outputColumn] }
+                        } else {
+                            for outputColumn in first..<end { target[xStart + outputColumn * g.stride.width] += line[outputColumn] }
                         }
                     }
                 }
@@ -86,6 +100,17 @@ func columnsToImageKernel(_ columns: Tensor, batch: Int, _ g: ConvolutionGeometr
         }
     }
     return Tensor(storage: result, layout: Layout(contiguous: [batch, g.channels, g.inputHeight, g.inputWidth]))
+}
+
+/// The output columns `first..<end` whose input column `xStart + column·stride` lies inside the image;
+/// the columns outside read padding. Found once per row so the copy loops carry no bounds checks.
+@inline(__always)
+private func validColumns(xStart: Int, _ g: ConvolutionGeometry) -> (first: Int, end: Int) {
+    let stride = g.stride.width, outputWidth = g.outputWidth
+    let first = xStart >= 0 ? 0 : Swift.min((-xStart + stride - 1) / stride, outputWidth)
+    let last = g.inputWidth - 1 - xStart   // the largest offset column·stride may reach
+    let end = last < 0 ? first : Swift.max(first, Swift.min(last / stride + 1, outputWidth))
+    return (first, end)
 }
 
 extension Tensor {

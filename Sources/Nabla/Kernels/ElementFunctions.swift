@@ -92,6 +92,8 @@ enum Elementwise {
     /// The derivative of the hard sigmoid: 1/6 on (−3, 3), 0 elsewhere.
     struct HardSigmoidSlope: UnaryElementFunction { func callAsFunction(_ x: Float) -> Float { x > -3 && x < 3 ? 1.0 / 6 : 0 } }
 
+    /// The first value where the second is positive, else 0 (ReLU's backward pass).
+    struct PassWherePositive: BinaryElementFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { b > 0 ? a : 0 } }
     struct Add: BinaryElementFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b } }
     struct Subtract: BinaryElementFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
     struct Multiply: BinaryElementFunction { func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }

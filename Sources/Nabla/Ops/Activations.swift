@@ -4,7 +4,15 @@
 extension Tensor {
     /// max(x, 0).
     public func relu() -> Tensor {
-        record(mapElements(self, Elementwise.Relu()), "relu", [self]) { g, _ in [g * (self .> 0)] }
+        record(mapElements(self, Elementwise.Relu()), "relu", [self]) { g, _ in [g.passed(wherePositive: self)] }
+    }
+
+    /// This gradient where `input` > 0 and zero elsewhere: ReLU's backward pass in one kernel. Its own
+    /// derivative with respect to the gradient is the same mask (ReLU's second derivative is zero).
+    func passed(wherePositive input: Tensor) -> Tensor {
+        record(zipElements(self, input, operation: "relu backward", Elementwise.PassWherePositive()), "reluBackward", [self]) { g, _ in
+            [g.passed(wherePositive: input)]
+        }
     }
 
     /// x for x > 0, `negativeSlope`·x otherwise (PyTorch's default slope is 0.01).

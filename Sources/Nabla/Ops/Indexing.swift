@@ -11,36 +11,51 @@ extension Tensor {
         let source = contiguous()
         let input = source.storage.pointer + source.layout.offset
         let result = Storage(uninitializedCount: indices.count)
-        let strides = Layout.rowMajorStrides(shape)
-        forEachIndexPosition(indices, axis: axis, limit: shape[axis], operation: "gathered") { position, index, coordinates in
-            var offset = 0
-            for dimension in 0..<rank { offset += (dimension == axis ? index : coordinates[dimension]) * strides[dimension] }
-            result.pointer[position] = input[offset]
+        if let blocks = IndexBlocks(shape: shape, indices: indices, axis: axis) {
+            blocks.forEach(operation: "gathered") { position, offset in result.pointer[position] = input[offset] }
+        } else {
+            let strides = Layout.rowMajorStrides(shape)
+            forEachIndexPosition(indices, axis: axis, limit: shape[axis], operation: "gathered") { position, index, coordinates in
+                var offset = 0
+                for dimension in 0..<rank { offset += (dimension == axis ? index : coordinates[dimension]) * strides[dimension] }
+                result.pointer[position] = input[offset]
+            }
         }
         let inputShape = shape
         return record(Tensor(storage: result, layout: Layout(contiguous: indices.shape)), "gather", [self]) { g, _ in
-            [Tensor.zeros(inputShape).scatterAdding(axis: axis, indices: indices, source: g)]
+            [g.scattered(intoZerosOf: inputShape, axis: axis, indices: indices)]
         }
     }
 
     /// This tensor plus `source` added at `indices` along `axis` (the adjoint of `gathered`), like
     /// `torch.scatter_add`. Repeated indices accumulate.
     public func scatterAdding(axis: Int, indices: IntTensor, source: Tensor) -> Tensor {
-        let axis = normalizedAxes([axis], rank: rank, operation: "scatterAdding")[0]
         precondition(indices.shape == source.shape && indices.rank == rank,
                      "scatterAdding: indices \(describe(indices.shape)), source \(describe(source.shape)) and input \(describe(shape)) do not fit")
-        let result = Tensor(storage: copyToContiguous(self), layout: Layout(contiguous: shape))
-        let values = source.contiguous()
+        return self + source.scattered(intoZerosOf: shape, axis: axis, indices: indices)
+    }
+
+    /// This tensor's elements added into zeros of `shape` at `indices` along `axis`: the adjoint of
+    /// `gathered`, and the gradient of max pooling. Its own gradient is a gather.
+    func scattered(intoZerosOf shape: [Int], axis: Int, indices: IntTensor) -> Tensor {
+        let axis = normalizedAxes([axis], rank: shape.count, operation: "scatterAdding")[0]
+        precondition(indices.shape == self.shape && indices.rank == shape.count,
+                     "scatterAdding: indices \(describe(indices.shape)), source \(describe(self.shape)) and target \(describe(shape)) do not fit")
+        let result = Tensor.zeros(shape)
+        let values = contiguous()
         let input = values.storage.pointer + values.layout.offset
-        let strides = result.layout.strides
-        forEachIndexPosition(indices, axis: axis, limit: shape[axis], operation: "scatterAdding") { position, index, coordinates in
-            var offset = 0
-            for dimension in 0..<rank { offset += (dimension == axis ? index : coordinates[dimension]) * strides[dimension] }
-            result.storage.pointer[offset] += input[position]
+        let output = result.storage.pointer
+        if let blocks = IndexBlocks(shape: shape, indices: indices, axis: axis) {
+            blocks.forEach(operation: "scatterAdding") { position, offset in output[offset] += input[position] }
+        } else {
+            let strides = result.layout.strides
+            forEachIndexPosition(indices, axis: axis, limit: shape[axis], operation: "scatterAdding") { position, index, coordinates in
+                var offset = 0
+                for dimension in 0..<rank { offset += (dimension == axis ? index : coordinates[dimension]) * strides[dimension] }
+                output[offset] += input[position]
+            }
         }
-        return record(result, "scatterAdd", [self, source]) { g, _ in
-            [g, g.gathered(axis: axis, indices: indices)]
-        }
+        return record(result, "scatter", [self]) { g, _ in [g.gathered(axis: axis, indices: indices)] }
     }
 
     /// The slices at `indices` along `axis`, in that order (repeats allowed), like `torch.index_select`.
@@ -84,6 +99,40 @@ extension Tensor {
     public func embeddingLookup(_ indices: IntTensor) -> Tensor {
         precondition(rank == 2, "embeddingLookup: table must be rank 2, got shape \(describe(shape))")
         return indexSelected(axis: 0, indices: indices.reshaped([-1])).reshaped(indices.shape + [shape[1]])
+    }
+}
+
+/// The common case of gather and scatter: the indices have the input's sizes on every axis but `axis`,
+/// so both are [outer, ·, inner] blocks and an element's offset is found without per-axis arithmetic.
+private struct IndexBlocks {
+    let outer: Int, inner: Int, size: Int, selected: Int
+    let indices: [Int]
+
+    init?(shape: [Int], indices: IntTensor, axis: Int) {
+        guard (0..<shape.count).allSatisfy({ $0 == axis || indices.shape[$0] == shape[$0] }) else { return nil }
+        outer = shape[..<axis].reduce(1, *)
+        inner = shape[(axis + 1)...].reduce(1, *)
+        size = shape[axis]
+        selected = indices.shape[axis]
+        self.indices = indices.scalars
+    }
+
+    /// Calls `body(position in indices, offset in the contiguous input)` for every index, in order.
+    @inline(__always)
+    func forEach(operation: String, _ body: (Int, Int) -> Void) {
+        indices.withUnsafeBufferPointer { indices in
+            var position = 0
+            for block in 0..<outer {
+                for _ in 0..<selected {
+                    for element in 0..<inner {
+                        let index = indices[position]
+                        precondition(index >= 0 && index < size, "\(operation): index \(index) is outside 0..<\(size)")
+                        body(position, (block * size + index) * inner + element)
+                        position += 1
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -16,7 +16,15 @@ public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     }
     return record(matmulKernel(a, b), "matmul", [a, b]) { g, _ in
         // dA = G·Bᵀ, dB = Aᵀ·G; broadcast batch axes are summed away by the engine.
-        [a.requiresGrad ? matmul(g, b.transposed()) : nil, b.requiresGrad ? matmul(a.transposed(), g) : nil]
+        let gradientA = a.requiresGrad ? matmul(g, b.transposed()) : nil
+        guard b.requiresGrad else { return [gradientA, nil] }
+        if b.rank == 2 && a.rank > 2 {
+            // A matrix shared by the whole batch (a linear layer on a sequence): one product over all
+            // rows at once instead of one per batch entry and a sum.
+            let rows = a.reshaped([-1, a.shape[a.rank - 1]]), gradientRows = g.reshaped([-1, g.shape[g.rank - 1]])
+            return [gradientA, matmul(rows.transposed(), gradientRows)]
+        }
+        return [gradientA, matmul(a.transposed(), g)]
     }
 }
 

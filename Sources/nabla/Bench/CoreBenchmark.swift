@@ -47,12 +47,14 @@ struct CoreBenchmark: ParsableCommand {
         let build = "release"
         #endif
         printJSONLine(["benchmark": "machine", "build": build, "cores": Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
-                       "blas_threads": Int(openblas_get_num_threads()),
+                       "blas_threads_direct": Int(cores), "blas_threads_in_nabla": 1,
                        "blas_core": String(cString: openblas_get_corename())])
     }
 
     /// Square float32 products, Nabla's `matmul` and `cblas_sgemm` timed in the same repetitions.
     /// `ratio` is the median of the per-repetition ratios: pairing cancels load that both sides saw.
+    private var cores: Int32 { Int32(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
     private func benchmarkMatmul(n: Int, generator: RandomGenerator, timing: InterleavedTiming) {
         let a = generator.normal([n, n]), b = generator.normal([n, n])
         let product = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
@@ -62,8 +64,12 @@ struct CoreBenchmark: ParsableCommand {
                 timing.measure([
                     { matmul(a, b)[0, 0] },
                     {
+                        // OpenBLAS with its own threads on every core, as a program calling it directly
+                        // would run it (Nabla keeps OpenBLAS to one thread and splits the work itself).
+                        openblas_set_num_threads(cores)
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n),
                                     1, left.baseAddress, Int32(n), right.baseAddress, Int32(n), 0, product, Int32(n))
+                        openblas_set_num_threads(1)
                         return product[0]
                     },
                 ])

@@ -1,0 +1,141 @@
+import CZlib
+
+/// gzip compression and decompression through zlib.
+///
+/// ```swift
+/// let packed = Gzip.compress(Array("hello".utf8))
+/// let unpacked = try Gzip.decompress(packed, name: "greeting.gz")   // [104, 101, 108, 108, 111]
+/// ```
+public enum Gzip {
+    /// The largest decompressed size accepted unless a caller asks for more (4 GiB): a corrupt or hostile
+    /// file must not make the reader allocate without bound.
+    public static let defaultMaximumBytes = 1 << 32
+
+    /// Whether `bytes` start with the gzip magic number 1f 8b.
+    public static func isCompressed(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
+    }
+
+    /// The decompressed bytes of a gzip (or zlib) stream; several concatenated gzip members are joined, as
+    /// `gunzip` does. `name` labels errors. Throws `DataError` `.corrupt` for bad data, `.truncated` when the
+    /// stream ends early, `.invalidRequest` past `maximumBytes`.
+    public static func decompress(_ compressed: [UInt8], name: String, maximumBytes: Int = defaultMaximumBytes) throws -> [UInt8] {
+        var stream = z_stream()
+        // windowBits 15 + 32: the largest window, and detect the gzip or zlib header automatically.
+        guard inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw DataError(.corrupt, file: name, "zlib could not start decompressing (out of memory?)")
+        }
+        defer { inflateEnd(&stream) }
+
+        // One allocation in the common case: gzip's trailer holds the size mod 2^32, trusted only as far as
+        // deflate's best ratio (about 1032:1) allows. One spare byte lets inflate report the end of the
+        // stream without the buffer first growing.
+        var output = [UInt8](repeating: 0, count: initialCapacity(compressed, maximumBytes: maximumBytes) + 1)
+        var produced = 0
+        var consumed = 0
+        while true {
+            if produced == output.count {
+                guard output.count <= maximumBytes else { throw tooLarge(name, maximumBytes) }
+                let target = min(max(output.count * 2, 1 << 16), maximumBytes + 1)
+                output.append(contentsOf: repeatElement(0, count: target - output.count))
+            }
+            let (status, outputRoomAfter) = compressed.withUnsafeBufferPointer { input in
+                output.withUnsafeMutableBufferPointer { out in
+                    let inputLeft = min(input.count - consumed, Int(UInt32.max))
+                    let outputRoom = min(out.count - produced, Int(UInt32.max))
+                    stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress.map { $0 + consumed })
+                    stream.avail_in = UInt32(inputLeft)
+                    stream.next_out = out.baseAddress! + produced
+                    stream.avail_out = UInt32(outputRoom)
+                    let status = inflate(&stream, Z_NO_FLUSH)
+                    consumed += inputLeft - Int(stream.avail_in)
+                    produced += outputRoom - Int(stream.avail_out)
+                    return (status, Int(stream.avail_out))
+                }
+            }
+            switch status {
+            case Z_STREAM_END:
+                // Another gzip member may follow (as `cat a.gz b.gz` makes); zero padding after the last one
+                // is tolerated as gunzip does.
+                let rest = compressed[consumed...]
+                if rest.count >= 2 && rest.first == 0x1F && rest.dropFirst().first == 0x8B {
+                    guard inflateReset(&stream) == Z_OK else {
+                        throw DataError(.corrupt, file: name, "zlib could not restart for the next gzip member")
+                    }
+                    continue
+                }
+                guard rest.allSatisfy({ $0 == 0 }) else {
+                    throw DataError(.corrupt, file: name,
+                                    "\(rest.count) bytes of unknown data follow the end of the gzip stream at byte \(consumed)")
+                }
+                guard produced <= maximumBytes else { throw tooLarge(name, maximumBytes) }
+                output.removeLast(output.count - produced)
+                return output
+            case Z_OK, Z_BUF_ERROR:
+                // All input used, room left to write, and still no end marker: the stream was cut short.
+                if consumed == compressed.count && outputRoomAfter > 0 {
+                    throw DataError(.truncated, file: name,
+                                    "the gzip stream ends after \(compressed.count) compressed bytes (\(produced) decompressed) before its end marker; the file is incomplete, download or copy it again")
+                }
+            case Z_NEED_DICT:
+                throw DataError(.unsupported, file: name, "the zlib stream needs a preset dictionary")
+            case Z_MEM_ERROR:
+                throw DataError(.corrupt, file: name, "zlib ran out of memory while decompressing")
+            default:
+                let detail = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
+                throw DataError(.corrupt, file: name,
+                                "corrupt gzip data near compressed byte \(consumed): \(detail); the file is damaged, download or copy it again")
+            }
+        }
+    }
+
+    /// The gzip-compressed form of `bytes` (`level` 0–9, default 6 as gzip's).
+    public static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
+        var stream = z_stream()
+        // windowBits 15 + 16: write a gzip header and trailer rather than a zlib one.
+        let started = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+                                    zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        precondition(started == Z_OK, "Gzip.compress: zlib deflateInit2 failed with \(started)")
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))) + 32)
+        var produced = 0
+        var consumed = 0
+        var status = Z_OK
+        while status != Z_STREAM_END {
+            if produced == output.count { output.append(contentsOf: repeatElement(0, count: output.count)) }
+            status = bytes.withUnsafeBufferPointer { input in
+                output.withUnsafeMutableBufferPointer { out in
+                    let inputLeft = min(input.count - consumed, Int(UInt32.max))
+                    let outputRoom = min(out.count - produced, Int(UInt32.max))
+                    stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress.map { $0 + consumed })
+                    stream.avail_in = UInt32(inputLeft)
+                    stream.next_out = out.baseAddress! + produced
+                    stream.avail_out = UInt32(outputRoom)
+                    let finish = consumed + inputLeft == input.count
+                    let status = deflate(&stream, finish ? Z_FINISH : Z_NO_FLUSH)
+                    consumed += inputLeft - Int(stream.avail_in)
+                    produced += outputRoom - Int(stream.avail_out)
+                    return status
+                }
+            }
+            precondition(status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR,
+                         "Gzip.compress: zlib deflate failed with \(status)")
+        }
+        output.removeLast(output.count - produced)
+        return output
+    }
+
+    private static func tooLarge(_ name: String, _ maximumBytes: Int) -> DataError {
+        DataError(.invalidRequest, file: name,
+                  "decompresses to more than \(maximumBytes) bytes, the limit; pass a larger maximumBytes if the file is genuine")
+    }
+
+    /// The buffer to start decompressing into: the trailer's size hint when it is plausible.
+    private static func initialCapacity(_ compressed: [UInt8], maximumBytes: Int) -> Int {
+        let plausible = min(maximumBytes, compressed.count.multipliedReportingOverflow(by: 1032).partialValue)
+        guard compressed.count >= 18 else { return min(plausible, 1 << 16) }
+        let tail = compressed.count - 4
+        let hint = Int(compressed[tail]) | Int(compressed[tail + 1]) << 8 | Int(compressed[tail + 2]) << 16 | Int(compressed[tail + 3]) << 24
+        return max(0, min(hint > 0 ? hint : 1 << 16, plausible))
+    }
+}

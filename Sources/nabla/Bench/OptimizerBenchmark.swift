@@ -1,0 +1,71 @@
+import ArgumentParser
+import Nabla
+import NablaOptim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `nabla bench optim`: one optimiser step on a single parameter tensor whose gradient is already
+/// there, the setting of the PyTorch figures in ../shared/reference/PEERS.md.
+struct OptimizerBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "optim",
+        abstract: "One Adam step and one SGD-momentum step on 1M and 10M parameters.",
+        discussion: """
+            Prints one JSON object per line. Every figure is the median over the repetitions. `gb_per_s` counts \
+            each buffer the step reads or writes once (Adam: parameter, gradient and two moments read, three \
+            written; SGD with momentum: parameter, gradient and buffer read, two written).
+            """
+    )
+
+    @Option(help: "Timed repetitions per measurement (default 9, or 3 with --quick).")
+    var repetitions: Int?
+
+    @Flag(help: "Small sizes and short batches: a smoke run that checks the command works, not a measurement.")
+    var quick = false
+
+    func validate() throws {
+        if let repetitions, repetitions < 1 {
+            throw ValidationError("--repetitions must be at least 1, not \(repetitions)")
+        }
+    }
+
+    /// PyTorch 2.15 on CPU (2 threads), milliseconds per step, from PEERS.md.
+    private static let pyTorchMilliseconds: [String: [Int: Double]] = [
+        "adam": [1_000_000: 0.79, 10_000_000: 45],
+        "sgd_momentum": [1_000_000: 0.15, 10_000_000: 1.9],
+    ]
+
+    func run() {
+        let timing = InterleavedTiming(minimumBatchSeconds: quick ? 0.002 : 0.05, repetitions: repetitions ?? (quick ? 3 : 9))
+        let generator = RandomGenerator(seed: 0)
+        #if DEBUG
+        let build = "debug"
+        #else
+        let build = "release"
+        #endif
+        printJSONLine(["benchmark": "machine", "build": build, "cores": Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))])
+        for count in quick ? [10_000, 100_000] : [1_000_000, 10_000_000] {
+            let adamParameter = generator.normal([count], standardDeviation: 0.1)
+            let sgdParameter = Tensor(adamParameter.scalars, shape: [count])
+            let gradient = generator.normal([count], standardDeviation: 0.01)
+            adamParameter.requiresGrad = true
+            sgdParameter.requiresGrad = true
+            adamParameter.grad = gradient
+            sgdParameter.grad = gradient
+            let adam = Adam([adamParameter], configuration: .init(learningRate: 1e-3))
+            let sgd = SGD([sgdParameter], configuration: .init(learningRate: 0.1, momentum: 0.9))
+            let seconds = timing.measure([
+                { adam.step(); return adamParameter[0] },
+                { sgd.step(); return sgdParameter[0] },
+            ])
+            for (index, (name, bytesPerElement)) in [("adam", 28), ("sgd_momentum", 20)].enumerated() {
+                let perStep = median(seconds[index])
+                printJSONLine(["benchmark": "optim", "optimizer": name, "parameters": count,
+                               "ms_per_step": perStep * 1e3,
+                               "gb_per_s": Double(bytesPerElement * count) / perStep * 1e-9,
+                               "pytorch_ms": Self.pyTorchMilliseconds[name]?[count] ?? .nan])
+            }
+        }
+    }
+}

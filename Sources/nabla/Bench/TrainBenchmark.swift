@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Nabla
+import NablaData
+import NablaNN
+import NablaOptim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `nabla bench train`: each Fashion-MNIST recipe trained for exactly one epoch as
+/// ../shared/reference/PEERS.md defines the PyTorch reference run: batch 64, Adam(lr 1e-3),
+/// cross-entropy, the 60,000 training images in a fresh random order, pixels in [0, 1] (no
+/// normalisation, no validation split), then accuracy on the 10,000 test images.
+struct TrainBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "One epoch of each Fashion-MNIST recipe, as the PyTorch reference run in PEERS.md.",
+        discussion: "Prints one JSON object per recipe: samples_per_s, test_acc, train_s and peak_rss_mb."
+    )
+
+    @Option(help: "Recipes to run (default: all).") var recipe: [String] = Recipe.all.map(\.name)
+    @Option(help: "Folder holding the Fashion-MNIST files.") var dataFolder: String?
+    @Option(help: "Seed for initial weights and batch order.") var seed: UInt64 = 0
+
+    func validate() throws {
+        for name in recipe where Recipe.named(name) == nil {
+            throw ValidationError("unknown recipe '\(name)'; choose from: \(Recipe.all.map(\.name).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let training: FashionMNIST, test: FashionMNIST
+        do {
+            training = try FashionMNIST(.training, folder: dataFolder)
+            test = try FashionMNIST(.test, folder: dataFolder)
+        } catch let error as DataError {
+            throw failure("\(error)")
+        }
+        for name in recipe {
+            let chosen = Recipe.named(name)!
+            let generator = RandomGenerator(seed: seed)
+            let model = chosen.makeModel(generator)
+            let optimizer = Adam(model.parameters(), configuration: .init(learningRate: 1e-3))
+            let trainer = ClassifierTraining(model: model, optimizer: optimizer, scheduler: nil, inputTransform: nil)
+            let loader = DataLoader(training, batchSize: 64, shuffle: true, generator: generator)
+            let epoch = trainer.trainEpoch(loader) { _, _, _ in }
+            let evaluation = trainer.evaluate(test)
+            printJSONLine(["benchmark": "train", "recipe": name, "samples_per_s": epoch.samplesPerSecond,
+                           "test_acc": evaluation.accuracy, "train_s": epoch.seconds,
+                           "peak_rss_mb": Self.peakResidentMegabytes()])
+        }
+    }
+
+    /// The process's largest resident set so far (Linux reports kilobytes).
+    static func peakResidentMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}

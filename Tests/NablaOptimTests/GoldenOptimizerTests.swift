@@ -1,0 +1,77 @@
+import Nabla
+import NablaOptim
+import NablaTestSupport
+import Testing
+
+/// Every optimiser and schedule in optim.json, reproduced step by step.
+@Suite struct GoldenOptimizerTests {
+    @Test func goldenFileIsPresentAndEveryCaseIsCovered() throws {
+        let optimizers = try GoldenOptimizerCase.all(), schedules = try GoldenScheduleCase.all()
+        #expect(!optimizers.isEmpty && !schedules.isEmpty)
+        for entry in optimizers { #expect(Self.makeOptimizer(entry.name, [Tensor([0])]) != nil, "no optimiser for golden case \(entry.name) (\(entry.torch))") }
+        for entry in schedules { #expect(Self.schedule(entry.name) != nil, "no schedule for golden case \(entry.name) (\(entry.torch))") }
+    }
+
+    /// The optimiser the golden case's `torch` expression describes.
+    static func makeOptimizer(_ name: String, _ parameters: [Tensor]) -> (any Optimizer)? {
+        switch name {
+        case "sgd": return SGD(parameters, configuration: .init(learningRate: 0.1))
+        case "sgd_momentum": return SGD(parameters, configuration: .init(learningRate: 0.1, momentum: 0.9))
+        case "sgd_nesterov_wd":
+            return SGD(parameters, configuration: .init(learningRate: 0.05, momentum: 0.9, weightDecay: 0.01, nesterov: true))
+        case "adagrad": return Adagrad(parameters, configuration: .init(learningRate: 0.1))
+        case "rmsprop": return RMSProp(parameters, configuration: .init(learningRate: 0.01, alpha: 0.99, epsilon: 1e-8))
+        case "rmsprop_momentum": return RMSProp(parameters, configuration: .init(learningRate: 0.01, momentum: 0.9))
+        case "adam": return Adam(parameters, configuration: .init(learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8))
+        case "adam_l2": return Adam(parameters, configuration: .init(learningRate: 0.01, weightDecay: 0.1))
+        case "adam_amsgrad": return Adam(parameters, configuration: .init(learningRate: 0.01, amsgrad: true))
+        case "adamw": return AdamW(parameters, configuration: .init(learningRate: 0.01, weightDecay: 0.1))
+        case "radam": return RAdam(parameters, configuration: .init(learningRate: 0.01))
+        default: return nil
+        }
+    }
+
+    static func schedule(_ name: String) -> (any LearningRateSchedule)? {
+        switch name {
+        case "step": return StepSchedule(stepSize: 5, gamma: 0.5)
+        case "exponential": return ExponentialSchedule(gamma: 0.9)
+        case "cosine": return CosineAnnealingSchedule(period: 10, minimumLearningRate: 0.001)
+        case "linear_warmup": return LinearSchedule(startFactor: 0.1, totalSteps: 5)
+        case "noam": return NoamSchedule(modelDimension: 64, warmupSteps: 4)
+        case "onecycle": return OneCycleSchedule(totalSteps: 20, maximumLearningRate: 0.1)
+        default: return nil
+        }
+    }
+
+    @Test(arguments: GoldenOptimizerCase.names)
+    func optimizerMatchesPyTorch(_ name: String) throws {
+        let entry = try GoldenOptimizerCase.named(name)
+        let parameter = entry.initialParameter
+        parameter.requiresGrad = true
+        let optimizer = try #require(Self.makeOptimizer(name, [parameter]))
+        #expect(entry.gradients.count == entry.parametersAfterEachStep.count && !entry.gradients.isEmpty)
+        for (step, (gradient, expected)) in zip(entry.gradients, entry.parametersAfterEachStep).enumerated() {
+            parameter.grad = gradient
+            optimizer.step()
+            expectClose(parameter, expected, "\(entry.torch) after step \(step + 1)", tolerance: .optimizer)
+        }
+    }
+
+    /// Read before each step through a scheduler driving an optimiser, as the golden values were taken.
+    @Test(arguments: GoldenScheduleCase.names)
+    func scheduleMatchesPyTorch(_ name: String) throws {
+        let entry = try GoldenScheduleCase.named(name)
+        let optimizer = SGD([Tensor([1], requiresGrad: true)], configuration: .init(learningRate: 0.1))
+        let scheduler = LearningRateScheduler(optimizer, schedule: try #require(Self.schedule(name)))
+        var read: [Double] = []
+        for _ in entry.learningRates {
+            read.append(optimizer.learningRates[0])
+            optimizer.step()
+            scheduler.step()
+        }
+        expectClose(read, entry.learningRates, entry.torch, tolerance: .optimizer)
+        // The closed form gives the same values without stepping.
+        expectClose(scheduler.schedule.learningRates(steps: entry.learningRates.count, initial: 0.1), entry.learningRates,
+                    "\(name) read directly", tolerance: .optimizer)
+    }
+}
