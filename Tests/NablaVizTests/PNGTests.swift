@@ -65,6 +65,7 @@ func handMadePNG(width: Int, height: Int, bitDepth: UInt8, colourType: UInt8, ro
         canvas.fillCircle(center: Point(x: 20, y: 11), radius: 9, color: Color.red.withAlpha(0.6))
         canvas.drawText("Ab9", at: Point(x: 2, y: 2), style: TextStyle(verticalAlignment: .top))
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("canvas.png")
         try canvas.writePNG(to: url)
         #expect(Canvas(bitmap: try PNG.read(from: url)) == canvas)

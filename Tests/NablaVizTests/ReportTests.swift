@@ -68,6 +68,7 @@ func embeddedImages(in html: String) throws -> [Bitmap] {
 @Suite struct ReportTests {
     @Test func fullRunFolderGivesEverySection() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         try writeSyntheticRun(to: folder)
         let reportURL = try writeRunReport(runFolder: folder)
         #expect(reportURL == folder.appendingPathComponent("report.html"))
@@ -94,6 +95,7 @@ func embeddedImages(in html: String) throws -> [Bitmap] {
 
     @Test func emptyFolderSaysWhatIsMissing() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let html = try String(contentsOf: try writeRunReport(runFolder: folder), encoding: .utf8)
         #expect(html.contains("No metrics were recorded (metrics.jsonl is missing or empty)"))
         #expect(html.contains("No test images were recorded (samples.npy is missing)"))
@@ -106,6 +108,7 @@ func embeddedImages(in html: String) throws -> [Bitmap] {
 
     @Test func emptyMetricsAndBrokenFilesAreDescribed() throws {
         let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         try "\n\n".write(to: folder.appendingPathComponent("metrics.jsonl"), atomically: true, encoding: .utf8)
         try "{not json".write(to: folder.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         try #"{"matrix": [[1, 2], [3]]}"#.write(to: folder.appendingPathComponent("confusion.json"), atomically: true, encoding: .utf8)
@@ -120,14 +123,16 @@ func embeddedImages(in html: String) throws -> [Bitmap] {
 
     @Test func metricsWithoutAccuracyOrEpochStillChart() throws {
         let folder = try temporaryFolder()
-        let lines = (1...5).map { #"{"step": \#($0 * 100), "loss": \#(1.0 / Double($0))}"# }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let lines = (1...5).map { #"{"step": \#($0 * 100), "loss": \#($0 == 3 ? "NaN" : String(1.0 / Double($0)))}"# }
         try lines.joined(separator: "\n").write(to: folder.appendingPathComponent("metrics.jsonl"), atomically: true, encoding: .utf8)
         let report = try RunReport(runFolder: folder)
         guard case .success(let loss) = report.lossPicture else { Issue.record("no loss chart"); return }
         #expect((loss.figure as? LineChart)?.xLabel == "step")
         guard case .failure(let error) = report.accuracyPicture else { Issue.record("accuracy chart from nothing"); return }
         #expect(error.description.contains("no accuracy metrics"))
-        #expect(report.html().contains("no accuracy metrics"))
+        #expect(report.html().contains("No curve: metrics.jsonl has no accuracy metrics"))
+        #expect(report.html().contains("loss is NaN or infinite in 1 record (not drawn)."))
     }
 
     @Test func missingFolderIsAnError() {

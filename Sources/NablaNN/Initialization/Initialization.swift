@@ -81,6 +81,30 @@ public enum Initialization {
         return Tensor(q.scalars, shape: shape)
     }
 
+    /// N(mean, σ²).
+    public static func normal(_ shape: [Int], mean: Float = 0, standardDeviation: Float = 1, generator: RandomGenerator) -> Tensor {
+        generator.normal(shape, mean: mean, standardDeviation: standardDeviation)
+    }
+
+    /// All zeros (biases, or a layer that should start as "off").
+    public static func zeros(_ shape: [Int]) -> Tensor { Tensor.zeros(shape) }
+
+    /// Every element `value`.
+    public static func constant(_ shape: [Int], value: Float) -> Tensor { Tensor.full(shape, value: value) }
+
+    /// Re-initialises `parameter` in place with `values` (made with one of the functions above for its
+    /// shape), so that optimisers holding the parameter see the new values.
+    ///
+    /// ```swift
+    /// Initialization.reset(layer.weight, to: Initialization.xavierUniform(layer.weight.shape, generator: generator))
+    /// Initialization.reset(layer.bias!, to: Initialization.zeros(layer.bias!.shape))
+    /// ```
+    public static func reset(_ parameter: Tensor, to values: Tensor) {
+        precondition(values.shape == parameter.shape,
+                     "Initialization.reset: values of shape \(values.shape) do not fit parameter \(parameter.shape)")
+        withoutGradients { parameter.assign(values) }
+    }
+
     /// PyTorch's default for Linear and Conv weights: U(−1/√fanIn, 1/√fanIn).
     public static func pytorchDefault(_ shape: [Int], generator: RandomGenerator) -> Tensor {
         uniform(shape, bound: 1 / Float(fans(shape).fanIn).squareRoot(), generator: generator)

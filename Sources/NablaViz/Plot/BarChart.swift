@@ -39,7 +39,7 @@ public struct BarChart: Figure {
         let finite = values.filter(\.isFinite)
         let span = (finite.map(abs).max() ?? 0)
         let headroom = showsValues ? finite.map { $0 + ($0 >= 0 ? 0.08 : -0.08) * span } : []
-        let ticks = AxisTicks.covering(values + headroom, includingZero: true)
+        let ticks = AxisTicks.covering(values + headroom, includingZero: true, maximumCount: 7)
         let frame = ChartFrame(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                                horizontal: .categories(categories), vertical: ticks, legend: [])
         frame.drawBackground(on: &surface)

@@ -39,6 +39,8 @@ public struct RunReport {
         let figure: any Figure
         let fileName: String
         let description: String
+        /// Shown under the picture: what it leaves out, say.
+        var note: String? = nil
     }
 
     // MARK: Figures
@@ -91,7 +93,13 @@ public struct RunReport {
         // 600 wide: two charts fit side by side in a 1280-pixel window.
         let chart = LineChart(width: 600, height: 380, title: useLog ? "\(title) (log scale)" : title, xLabel: xKey ?? "record (line of metrics.jsonl)",
                               yLabel: yLabel, yScale: useLog ? .logarithmic : .linear, series: series)
-        return .success(Picture(figure: chart, fileName: fileName, description: "\(title): \(keys.joined(separator: ", ")) by \(xKey ?? "record")"))
+        // A diverged run writes NaN; the chart cannot draw it, so say so rather than hide it.
+        let nonFinite = series.compactMap { line -> String? in
+            let count = line.y.filter { !$0.isFinite }.count
+            return count == 0 ? nil : "\(line.name) is NaN or infinite in \(count) record\(count == 1 ? "" : "s")"
+        }
+        return .success(Picture(figure: chart, fileName: fileName, description: "\(title): \(keys.joined(separator: ", ")) by \(xKey ?? "record")",
+                                note: nonFinite.isEmpty ? nil : nonFinite.joined(separator: "; ") + " (not drawn)."))
     }
 
     var lossPicture: Result<Picture, RunFileError> {
@@ -173,7 +181,7 @@ public struct RunReport {
             for picture in [lossPicture, accuracyPicture] {
                 switch picture {
                 case .success(let picture): addImage(picture, to: &page, pngs: pngs)
-                case .failure(let error): page.missing("\(error.description.prefix(1).uppercased())\(error.description.dropFirst()).")
+                case .failure(let error): page.missing("No curve: \(error).")
                 }
             }
             page.closeRow()
@@ -227,9 +235,10 @@ public struct RunReport {
     private func addImage(_ picture: Picture, to page: inout HTMLPage, pngs: [String: Data]) {
         // A picture already written beside the report links to that file, for a full-size look.
         if let data = pngs[picture.fileName] {
-            page.image(png: data, width: picture.figure.width, height: picture.figure.height, alt: picture.description, link: picture.fileName)
+            page.image(png: data, width: picture.figure.width, height: picture.figure.height, alt: picture.description,
+                       link: picture.fileName, caption: picture.note)
         } else if let data = try? picture.figure.pngData(scale: pixelScale) {
-            page.image(png: data, width: picture.figure.width, height: picture.figure.height, alt: picture.description)
+            page.image(png: data, width: picture.figure.width, height: picture.figure.height, alt: picture.description, caption: picture.note)
         } else {
             page.missing("\(picture.fileName) could not be drawn.")
         }

@@ -19,7 +19,7 @@ struct ReportCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The folder a training run wrote.")
+    @Argument(help: ArgumentHelp("The folder a training run wrote.", valueName: "RUN_DIR"))
     var runFolder: String
 
     func run() throws {
