@@ -6,10 +6,12 @@ import Glibc
 ///
 /// A training step allocates the same large sizes every iteration. Above glibc's mmap threshold each
 /// fresh buffer costs page faults on first touch (about 15 ms for 40 MB), which made a 10M-element add
-/// 7× slower than the loop itself. Buffers of 256 KiB and more are therefore kept on free lists by exact
+/// 7× slower than the loop itself. Smaller buffers suffer too: glibc returns freed memory at the top of
+/// its heap to the system and faults it in again on the next step, which took a quarter of an MLP's
+/// training time. Buffers of 16 KiB and more are therefore kept on free lists by exact (page-rounded)
 /// size, up to `capacityBytes` in all; smaller ones go straight to malloc, which is fast for them.
 enum BufferPool {
-    static let minimumBytes = 256 << 10
+    static let minimumBytes = 16 << 10
     static let capacityBytes = 1 << 30
 
     nonisolated(unsafe) private static var freeLists: [Int: [UnsafeMutableRawPointer]] = [:]

@@ -1,18 +1,27 @@
-// Pooling. Max pooling finds each window's winner with a kernel and then *gathers* it, so its gradient
-// (and the gradient of that) is gather's. Average pooling is a mean over im2col columns; adaptive
-// average pooling is two small averaging matrix products.
+// Pooling. Max pooling finds each window's winner and its value in one kernel; its gradient scatters
+// to the winners and the gradient of that gathers from them, so any order of derivative works. Average
+// pooling is a mean over im2col columns; adaptive average pooling is two small averaging matrix products.
 
 /// 2-D max pooling, like PyTorch's `F.max_pool2d` (stride defaults to the kernel size; padding counts as
 /// −∞). Input (N, C, H, W) → (N, C, Ho, Wo).
 public func maxPool2d(_ input: Tensor, kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0,
                       dilation: Size2 = 1) -> Tensor {
-    maxPool2dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation).values
+    maxPool2dWithPositions(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation).values
 }
 
 /// Max pooling that also returns, for each output, the flat position (row · W + column) of the winner in
 /// its input plane, as PyTorch's `return_indices=True`.
 public func maxPool2dWithIndices(_ input: Tensor, kernelSize: Size2, stride: Size2? = nil, padding: Size2 = 0,
                                  dilation: Size2 = 1) -> (values: Tensor, indices: IntTensor) {
+    let (values, positions) = maxPool2dWithPositions(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation)
+    let count = positions.planes * positions.outputArea
+    let indices = UnsafeBufferPointer(start: positions.storage.pointer, count: count).map { Int($0) }
+    return (values, IntTensor(indices, shape: values.shape))
+}
+
+/// Max pooling's values and, as floats in pooled storage, each window's winner.
+func maxPool2dWithPositions(_ input: Tensor, kernelSize: Size2, stride: Size2?, padding: Size2,
+                            dilation: Size2) -> (values: Tensor, positions: PlanePositions) {
     precondition(input.rank == 4, "maxPool2d: input must be (N, C, H, W), got \(describe(input.shape))")
     precondition(padding.height * 2 <= kernelSize.height && padding.width * 2 <= kernelSize.width,
                  "maxPool2d: padding \(padding) must be at most half the kernel size \(kernelSize)")
@@ -23,48 +32,140 @@ public func maxPool2dWithIndices(_ input: Tensor, kernelSize: Size2, stride: Siz
     let source = input.contiguous()
     let pointer = source.storage.pointer + source.layout.offset
     let isPlainTwoByTwo = kernelSize == 2 && g.stride == 2 && padding == 0 && dilation == 1
-    var winners = [Int](repeating: 0, count: planes * g.outputHeight * g.outputWidth)
-    winners.withUnsafeMutableBufferPointer { winners in
-        let output = UncheckedSendable(winners.baseAddress!)
-        parallelChunks(planes, minimumPerChunk: Swift.max(1, 4096 / (g.inputHeight * g.inputWidth))) { range in
-            for plane in range {
-                let image = pointer + plane * g.inputHeight * g.inputWidth
-                var position = plane * g.outputHeight * g.outputWidth
-                if isPlainTwoByTwo {
-                    for outputRow in 0..<g.outputHeight {
-                        let top = image + 2 * outputRow * g.inputWidth, bottom = top + g.inputWidth
-                        let topIndex = 2 * outputRow * g.inputWidth
-                        twoByTwoMaximumRow(top: top, bottom: bottom, topIndex: topIndex, inputWidth: g.inputWidth,
-                                           outputCount: g.outputWidth, winners: output.value + position)
-                        position += g.outputWidth
-                    }
-                    continue
-                }
-                for outputRow in 0..<g.outputHeight {
-                    for outputColumn in 0..<g.outputWidth {
-                        var best = -Float.infinity, bestIndex = -1
-                        for kernelRow in 0..<kernelSize.height {
-                            let y = outputRow * g.stride.height - padding.height + kernelRow * dilation.height
-                            if y < 0 || y >= g.inputHeight { continue }
-                            for kernelColumn in 0..<kernelSize.width {
-                                let x = outputColumn * g.stride.width - padding.width + kernelColumn * dilation.width
-                                if x < 0 || x >= g.inputWidth { continue }
-                                let value = image[y * g.inputWidth + x]
-                                if value > best || bestIndex < 0 || value.isNaN { best = value; bestIndex = y * g.inputWidth + x }
-                                if value.isNaN { break }
-                            }
-                        }
-                        output.value[position] = bestIndex
-                        position += 1
-                    }
-                }
+    let outputArea = g.outputHeight * g.outputWidth, inputArea = g.inputHeight * g.inputWidth
+    // Winner positions are kept as floats in pooled tensor storage: exact below 2²⁴ pixels per plane,
+    // and no fresh integer array (with its page faults) on every training step.
+    precondition(inputArea < 1 << 24, "maxPool2d: planes of \(inputArea) pixels are too large (at most 2²⁴)")
+    let values = Storage(uninitializedCount: planes * outputArea)
+    let winners = Storage(uninitializedCount: planes * outputArea)
+    let valueOutput = values.pointer, indexOutput = winners.pointer
+    parallelChunks(planes, minimumPerChunk: Swift.max(1, 4096 / inputArea)) { range in
+        for plane in range {
+            let image = pointer + plane * inputArea
+            let indices = indexOutput + plane * outputArea, maxima = valueOutput + plane * outputArea
+            if isPlainTwoByTwo {
+                twoByTwoMaximumPlane(image, width: g.inputWidth, outputHeight: g.outputHeight,
+                                     outputWidth: g.outputWidth, indices: indices, maxima: maxima)
+            } else {
+                generalMaximumPlane(image, g, indices: indices, maxima: maxima)
             }
         }
     }
     let shape = [input.shape[0], input.shape[1], g.outputHeight, g.outputWidth]
-    let indices = IntTensor(winners, shape: [input.shape[0], input.shape[1], g.outputHeight * g.outputWidth])
-    let values = input.reshaped([input.shape[0], input.shape[1], -1]).gathered(axis: 2, indices: indices).reshaped(shape)
-    return (values, indices.reshaped(shape))
+    let positions = PlanePositions(storage: winners, planes: planes, outputArea: outputArea, inputArea: inputArea)
+    let inputShape = input.shape
+    let result = record(Tensor(storage: values, layout: Layout(contiguous: shape)), "maxPool2d", [input]) { g, _ in
+        [g.scattered(to: positions, shape: inputShape)]
+    }
+    return (result, positions)
+}
+
+/// For each output of a pooling layer, the position of the input it took, within its plane.
+struct PlanePositions {
+    let storage: Storage
+    let planes: Int, outputArea: Int, inputArea: Int
+}
+
+extension Tensor {
+    /// The pooling gradient: each element of this (per-output) tensor added at its winner's position in
+    /// zeros of `shape`. Its own gradient reads the winners back (`gathered(from:)`).
+    func scattered(to positions: PlanePositions, shape: [Int]) -> Tensor {
+        let source = contiguous()
+        let input = source.storage.pointer + source.layout.offset
+        let result = Tensor.zeros(shape)
+        let output = result.storage.pointer, winners = positions.storage.pointer
+        parallelChunks(positions.planes, minimumPerChunk: Swift.max(1, 4096 / positions.inputArea)) { planes in
+            for plane in planes {
+                let from = input + plane * positions.outputArea, to = output + plane * positions.inputArea
+                let at = winners + plane * positions.outputArea
+                for index in 0..<positions.outputArea { to[Int(at[index])] += from[index] }
+            }
+        }
+        return record(result, "poolScatter", [self]) { g, _ in [g.gathered(from: positions, shape: source.shape)] }
+    }
+
+    /// The values at the winners' positions: the adjoint of `scattered(to:shape:)`.
+    func gathered(from positions: PlanePositions, shape: [Int]) -> Tensor {
+        let source = contiguous()
+        let input = source.storage.pointer + source.layout.offset
+        let result = Storage(uninitializedCount: positions.planes * positions.outputArea)
+        let output = result.pointer, winners = positions.storage.pointer
+        for plane in 0..<positions.planes {
+            let from = input + plane * positions.inputArea, at = winners + plane * positions.outputArea
+            let to = output + plane * positions.outputArea
+            for index in 0..<positions.outputArea { to[index] = from[Int(at[index])] }
+        }
+        let inputShape = self.shape
+        return record(Tensor(storage: result, layout: Layout(contiguous: shape)), "poolGather", [self]) { g, _ in
+            [g.scattered(to: positions, shape: inputShape)]
+        }
+    }
+}
+
+/// Any window, stride, padding and dilation: the winner of each window, scanned in row-major order.
+/// A value replaces the best so far when it is larger or NaN, as PyTorch does (so NaN propagates).
+private func generalMaximumPlane(_ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+                                 indices: UnsafeMutablePointer<Float>, maxima: UnsafeMutablePointer<Float>) {
+    var position = 0
+    for outputRow in 0..<g.outputHeight {
+        for outputColumn in 0..<g.outputWidth {
+            var best = -Float.infinity, bestIndex = -1
+            for kernelRow in 0..<g.kernel.height {
+                let y = outputRow * g.stride.height - g.padding.height + kernelRow * g.dilation.height
+                if y < 0 || y >= g.inputHeight { continue }
+                for kernelColumn in 0..<g.kernel.width {
+                    let x = outputColumn * g.stride.width - g.padding.width + kernelColumn * g.dilation.width
+                    if x < 0 || x >= g.inputWidth { continue }
+                    let value = image[y * g.inputWidth + x]
+                    if value > best || bestIndex < 0 || value.isNaN { best = value; bestIndex = y * g.inputWidth + x }
+                }
+            }
+            indices[position] = Float(bestIndex)
+            maxima[position] = best
+            position += 1
+        }
+    }
+}
+
+/// The usual 2×2, stride-2 window, four windows at a time as a tournament of vector selects: which
+/// element wins is random in real data, and branches on it (or on NaN checks) mispredict, which made
+/// the scalar version twelve times slower. Ties go to the earlier element and a NaN replaces what came
+/// before it, exactly the result of PyTorch's row-major scan.
+private func twoByTwoMaximumPlane(_ image: UnsafePointer<Float>, width: Int, outputHeight: Int, outputWidth: Int,
+                                  indices: UnsafeMutablePointer<Float>, maxima: UnsafeMutablePointer<Float>) {
+    for outputRow in 0..<outputHeight {
+        let rowStart = 2 * outputRow * width
+        var column = 0
+        while column < outputWidth {
+            let lanes = Swift.min(4, outputWidth - column)
+            let topLeft = rowStart + 2 * column
+            var upper = SIMD8<Float>(repeating: -.infinity), lower = upper
+            if lanes == 4 {
+                upper = UnsafeRawPointer(image + topLeft).loadUnaligned(as: SIMD8<Float>.self)
+                lower = UnsafeRawPointer(image + topLeft + width).loadUnaligned(as: SIMD8<Float>.self)
+            } else {
+                for lane in 0..<2 * lanes { upper[lane] = image[topLeft + lane]; lower[lane] = image[topLeft + width + lane] }
+            }
+            let a = upper.evenHalf, b = upper.oddHalf, c = lower.evenHalf, d = lower.oddHalf
+            let takeB = (b .> a) .| (b .!= b)
+            let top = a.replacing(with: b, where: takeB)
+            let topOffset = SIMD4<Float>(repeating: 0).replacing(with: 1, where: takeB)
+            let takeD = (d .> c) .| (d .!= d)
+            let bottom = c.replacing(with: d, where: takeD)
+            let bottomOffset = SIMD4<Float>(repeating: Float(width)).replacing(with: Float(width + 1), where: takeD)
+            let takeBottom = (bottom .> top) .| (bottom .!= bottom)
+            let best = top.replacing(with: bottom, where: takeBottom)
+            let positions = SIMD4<Float>(0, 2, 4, 6) + Float(topLeft) + topOffset.replacing(with: bottomOffset, where: takeBottom)
+            let outputPosition = outputRow * outputWidth + column
+            if lanes == 4 {
+                UnsafeMutableRawPointer(maxima + outputPosition).storeBytes(of: best, as: SIMD4<Float>.self)
+                UnsafeMutableRawPointer(indices + outputPosition).storeBytes(of: positions, as: SIMD4<Float>.self)
+            } else {
+                for lane in 0..<lanes { maxima[outputPosition + lane] = best[lane]; indices[outputPosition + lane] = positions[lane] }
+            }
+            column += lanes
+        }
+    }
 }
 
 /// 2-D average pooling, like PyTorch's `F.avg_pool2d` (stride defaults to the kernel size). With
@@ -105,43 +206,4 @@ private func averagingMatrix(from inputs: Int, to outputs: Int) -> Tensor {
         for column in start..<end { values[row * inputs + column] = 1 / Float(end - start) }
     }
     return Tensor(values, shape: [outputs, inputs])
-}
-
-/// One output row of a 2×2, stride-2 max pool: the flat input position of each window's winner.
-///
-/// Eight windows at a time as vectors, because which element wins is random in real data and
-/// branches on it mispredict. A candidate replaces the best so far when it is larger or NaN, as in
-/// PyTorch (so NaN propagates).
-@inline(__always)
-private func twoByTwoMaximumRow(top: UnsafePointer<Float>, bottom: UnsafePointer<Float>, topIndex: Int,
-                                inputWidth: Int, outputCount: Int, winners: UnsafeMutablePointer<Int>) {
-    var column = 0
-    while column + 8 <= outputCount {
-        let upper = UnsafeRawPointer(top + 2 * column).loadUnaligned(as: SIMD16<Float>.self)
-        let lower = UnsafeRawPointer(bottom + 2 * column).loadUnaligned(as: SIMD16<Float>.self)
-        var best = upper.evenHalf
-        var offset = SIMD8<Int32>(repeating: 0)
-        @inline(__always) func consider(_ candidate: SIMD8<Float>, _ candidateOffset: Int32) {
-            let better = (candidate .> best) .| (candidate .!= candidate)
-            best.replace(with: candidate, where: better)
-            offset.replace(with: candidateOffset, where: better)
-        }
-        consider(upper.oddHalf, 1)
-        consider(lower.evenHalf, Int32(inputWidth))
-        consider(lower.oddHalf, Int32(inputWidth + 1))
-        for lane in 0..<8 { winners[column + lane] = topIndex + 2 * (column + lane) + Int(offset[lane]) }
-        column += 8
-    }
-    while column < outputCount {
-        let topLeft = topIndex + 2 * column
-        var bestIndex = topLeft, best = top[2 * column]
-        @inline(__always) func consider(_ value: Float, _ index: Int) {
-            if value > best || value.isNaN { best = value; bestIndex = index }
-        }
-        consider(top[2 * column + 1], topLeft + 1)
-        consider(bottom[2 * column], topLeft + inputWidth)
-        consider(bottom[2 * column + 1], topLeft + inputWidth + 1)
-        winners[column] = bestIndex
-        column += 1
-    }
 }

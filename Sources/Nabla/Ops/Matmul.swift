@@ -18,10 +18,15 @@ public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         // dA = G·Bᵀ, dB = Aᵀ·G; broadcast batch axes are summed away by the engine.
         let gradientA = a.requiresGrad ? matmul(g, b.transposed()) : nil
         guard b.requiresGrad else { return [gradientA, nil] }
-        if b.rank == 2 && a.rank > 2 {
-            // A matrix shared by the whole batch (a linear layer on a sequence): one product over all
+        if b.rank == 2 {
+            // A matrix shared by every row (a linear layer, also on a sequence): one product over all
             // rows at once instead of one per batch entry and a sum.
             let rows = a.reshaped([-1, a.shape[a.rank - 1]]), gradientRows = g.reshaped([-1, g.shape[g.rank - 1]])
+            if b.layout.strides[0] == 1 && b.layout.strides[1] != 1 {
+                // B is a transposed view (a linear layer's Wᵀ): (Gᵀ·A)ᵀ reaches W through the transpose
+                // already laid out like W, so no strided copy follows.
+                return [gradientA, matmul(gradientRows.transposed(), rows).transposed()]
+            }
             return [gradientA, matmul(rows.transposed(), gradientRows)]
         }
         return [gradientA, matmul(a.transposed(), g)]
