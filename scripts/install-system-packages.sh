@@ -4,9 +4,10 @@
 #   libopenblas-dev, liblapacke-dev  BLAS and LAPACK behind the tensor core (the CNablaBLAS target)
 #   dataset-fashion-mnist            the image data set the training labs and benchmarks read
 #   zlib1g-dev                       gzip and deflate for NablaData and NablaViz (the CZlib target)
+#   python3-sklearn                  the classic small data sets (iris, wine, digits, ...) NablaClassic reads
 set -euo pipefail
 
-packages=(libopenblas-dev liblapacke-dev dataset-fashion-mnist zlib1g-dev)
+packages=(libopenblas-dev liblapacke-dev dataset-fashion-mnist zlib1g-dev python3-sklearn)
 
 if ! command -v dpkg >/dev/null 2>&1; then
   echo "install-system-packages: not a Debian system; install OpenBLAS and LAPACKE yourself (${packages[*]} on Debian)." >&2

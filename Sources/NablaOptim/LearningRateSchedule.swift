@@ -39,9 +39,9 @@ public final class LearningRateScheduler {
     public let optimizer: any Optimizer
     public let schedule: any LearningRateSchedule
     /// Each group's rate when the scheduler was made (PyTorch's `initial_lr`).
-    public let initialLearningRates: [Double]
+    public internal(set) var initialLearningRates: [Double]
     /// Steps taken so far (PyTorch's `last_epoch`).
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
 
     /// Attaches `schedule` to `optimizer` and sets the rates for step 0 at once (as PyTorch's constructor).
     public init(_ optimizer: any Optimizer, schedule: any LearningRateSchedule) {
@@ -65,7 +65,7 @@ public final class LearningRateScheduler {
         initialLearningRates.map { schedule.learningRate(atStep: step, initial: $0) }
     }
 
-    private func apply() {
+    func apply() {
         optimizer.learningRates = learningRates(atStep: stepCount)
         if let momentum = schedule.momentum(atStep: stepCount) {
             precondition(!optimizer.scheduledMomenta.contains(where: { $0 == nil }),

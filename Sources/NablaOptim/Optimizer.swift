@@ -94,7 +94,8 @@ open class OptimizerBase<Configuration: OptimizerConfiguration, State: AnyObject
         didSet { Self.validate(parameterGroups) }
     }
 
-    private var states: [ObjectIdentifier: (parameter: Tensor, state: State)] = [:]
+    /// Per-parameter state by parameter identity (internal so `loadStateDictionary` can rebuild it).
+    var states: [ObjectIdentifier: (parameter: Tensor, state: State)] = [:]
 
     /// An optimiser over the given groups, each with its own hyper-parameters.
     public init(groups: [ParameterGroup<Configuration>]) {

@@ -56,12 +56,12 @@ public final class ReduceLearningRateOnPlateau {
     public let epsilon: Double
 
     /// The best metric so far (+∞ or −∞ before the first).
-    public private(set) var best: Double
+    public internal(set) var best: Double
     /// Consecutive epochs without improvement.
-    public private(set) var badEpochs = 0
-    public private(set) var cooldownRemaining = 0
+    public internal(set) var badEpochs = 0
+    public internal(set) var cooldownRemaining = 0
     /// Epochs seen (calls to `step`).
-    public private(set) var epoch = 0
+    public internal(set) var epoch = 0
 
     public init(_ optimizer: any Optimizer, mode: MetricMode = .minimize, factor: Double = 0.1, patience: Int = 10,
                 threshold: ImprovementThreshold = .relative(1e-4), cooldown: Int = 0, minimumLearningRate: Double = 0,

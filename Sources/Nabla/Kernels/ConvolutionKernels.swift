@@ -89,8 +89,7 @@ func columnsToImageKernel(_ columns: Tensor, batch: Int, _ g: ConvolutionGeometr
                         let xStart = kernelColumn * g.dilation.width - g.padding.width
                         let (first, end) = validColumns(xStart: xStart, g)
                         if g.stride.width == 1 {
-                            let shifted = target + xStart
-                            for outputColumn in first..<end { shifted[outputColumn] += line[outputColumn] }
+                            if end > first { addRow(target + xStart + first, line + first, count: end - first) }
                         } else {
                             for outputColumn in first..<end { target[xStart + outputColumn * g.stride.width] += line[outputColumn] }
                         }
@@ -100,6 +99,19 @@ func columnsToImageKernel(_ columns: Tensor, batch: Int, _ g: ConvolutionGeometr
         }
     }
     return Tensor(storage: result, layout: Layout(contiguous: [batch, g.channels, g.inputHeight, g.inputWidth]))
+}
+
+/// `destination[i] += source[i]` for `count` floats, eight at a time (the scalar loop did not vectorise).
+@inline(__always)
+private func addRow(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
+    var index = 0
+    while index + 8 <= count {
+        let sum = UnsafeRawPointer(destination + index).loadUnaligned(as: SIMD8<Float>.self)
+            + UnsafeRawPointer(source + index).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(destination + index).storeBytes(of: sum, as: SIMD8<Float>.self)
+        index += 8
+    }
+    while index < count { destination[index] += source[index]; index += 1 }
 }
 
 /// The output columns `first..<end` whose input column `xStart + column·stride` lies inside the image;

@@ -42,6 +42,15 @@ func reducedShape(_ shape: [Int], axes: [Int], keepDims: Bool) -> [Int] {
 
 /// Sums, maxima or minima over `axes` into a new contiguous tensor.
 func reduceKernel(_ x: Tensor, axes: [Int], keepDims: Bool, kind: ReductionKind) -> Tensor {
+    if let last = axes.last, axes.count > 1, last - axes.first! + 1 != axes.count {
+        // Axes in separate runs (a bias gradient sums [N, C, H, W] over 0, 2 and 3): reduce the last
+        // run first, then the rest, each over adjacent axes, instead of transposing a copy of the input.
+        var runStart = axes.count - 1
+        while runStart > 0 && axes[runStart - 1] == axes[runStart] - 1 { runStart -= 1 }
+        let partial = reduceKernel(x, axes: Array(axes[runStart...]), keepDims: true, kind: kind)
+        let whole = reduceKernel(partial, axes: Array(axes[..<runStart]), keepDims: true, kind: kind)
+        return keepDims ? whole : Tensor(storage: whole.storage, layout: Layout(contiguous: reducedShape(x.shape, axes: axes, keepDims: false)))
+    }
     let (input, owner, outer, reduced, inner) = reductionView(x, axes: axes)
     let result = Storage(uninitializedCount: outer * inner)
     let output = result.pointer

@@ -154,6 +154,15 @@ public enum NPY {
             }
             payloadBytes = product
         }
+        // Element counts and strides multiply every size, zeros aside, so that product must fit too.
+        var elements = 1
+        for size in header.shape {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: max(size, 1))
+            guard !overflow else {
+                throw DataError(.invalidFormat, file: name, "the header declares an impossible shape \(describeShape(header.shape))")
+            }
+            elements = product
+        }
         if header.fortranOrder && header.shape.filter({ $0 > 1 }).count > 1 {
             throw DataError(.unsupported, file: name,
                             "is stored in Fortran (column-major) order; save it from NumPy with np.save(path, np.ascontiguousarray(array))")

@@ -27,24 +27,52 @@ final class ClassifierTraining {
         var samplesPerSecond: Double { Double(samples) / seconds }
     }
 
+    /// Running totals of an epoch in progress, saved in checkpoints so a resumed epoch reports the same
+    /// mean loss as an uninterrupted one.
+    struct EpochTotals: Codable, Equatable {
+        var batches = 0
+        var samples = 0
+        var lossSum = 0.0
+        var seconds = 0.0
+    }
+
     /// One pass over `loader`; `progress` hears after every batch (batches done, samples seen, mean loss).
     func trainEpoch(_ loader: DataLoader, progress: (_ batches: Int, _ samples: Int, _ meanLoss: Double) -> Void) -> EpochResult {
+        var batches = loader.makeIterator()
+        return trainEpoch(&batches, from: EpochTotals(), progress: progress, afterBatch: { _ in true }).result
+    }
+
+    /// Trains on the rest of an epoch: the batches left in `batches`, continuing the totals `start` (all
+    /// zero for a fresh epoch). `afterBatch` hears the totals after every optimiser step and returns false
+    /// to stop there; `finished` tells whether the epoch ran to its end.
+    func trainEpoch(_ batches: inout DataLoader.Iterator, from start: EpochTotals,
+                    progress: (_ batches: Int, _ samples: Int, _ meanLoss: Double) -> Void,
+                    afterBatch: (EpochTotals) throws -> Bool) rethrows -> (result: EpochResult, totals: EpochTotals, finished: Bool) {
         model.train()
-        let start = Date()
-        var totalLoss = 0.0, samples = 0, batches = 0
-        for (inputs, labels) in loader {
+        let clock = Date()
+        var totals = start
+        var finished = true
+        while let (inputs, labels) = batches.next() {
             optimizer.zeroGradients()
             let loss = crossEntropy(model(prepare(inputs)), labels)
             loss.backward()
             optimizer.step()
             scheduler?.step()
-            totalLoss += Double(loss.item) * Double(labels.count)
-            samples += labels.count
-            batches += 1
-            progress(batches, samples, totalLoss / Double(samples))
+            totals.lossSum += Double(loss.item) * Double(labels.count)
+            totals.samples += labels.count
+            totals.batches += 1
+            progress(totals.batches, totals.samples, totals.lossSum / Double(totals.samples))
+            var current = totals
+            current.seconds = start.seconds + Date().timeIntervalSince(clock)
+            if try !afterBatch(current) {
+                finished = false
+                break
+            }
         }
-        return EpochResult(meanLoss: totalLoss / Double(max(samples, 1)), samples: samples,
-                           seconds: Date().timeIntervalSince(start))
+        totals.seconds = start.seconds + Date().timeIntervalSince(clock)
+        let result = EpochResult(meanLoss: totals.lossSum / Double(max(totals.samples, 1)), samples: totals.samples,
+                                 seconds: totals.seconds)
+        return (result, totals, finished)
     }
 
     struct Evaluation {

@@ -30,6 +30,17 @@ struct RunFolderWriter {
     /// Adds one epoch's figures and rewrites metrics.jsonl and metrics.csv.
     mutating func append(epochMetrics: [String: Double]) throws {
         metrics.append(epochMetrics)
+        try writeMetrics()
+    }
+
+    /// Replaces the figures with a resumed run's (from its checkpoint) and rewrites the files, dropping
+    /// any epoch written after that checkpoint.
+    mutating func restore(metrics rows: [[String: Double]]) throws {
+        metrics = rows
+        if !rows.isEmpty { try writeMetrics() }
+    }
+
+    private func writeMetrics() throws {
         let lines = try metrics.map { row -> String in
             let pairs = metricKeys.compactMap { key in row[key].map { "\"\(key)\":\(Self.number($0))" } }
             _ = try JSONSerialization.data(withJSONObject: row)   // refuses NaN/infinity early, with a reason
