@@ -77,7 +77,8 @@ private func parallelGEMM(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n:
         gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc)
         return
     }
-    if m >= 32 * cores || m >= n {
+    // Split the larger side, so each core reads only its share of the bigger operand.
+    if m >= n {
         // Rows of C come from rows of op(A): row r of A starts at r·lda, or at r when A is transposed.
         parallelChunks(m, minimumPerChunk: (m + cores - 1) / cores) { rows in
             let rowStart = rows.lowerBound
