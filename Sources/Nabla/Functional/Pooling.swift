@@ -52,7 +52,9 @@ func maxPool2dWithPositions(_ input: Tensor, kernelSize: Size2, stride: Size2?, 
         }
     }
     let shape = [input.shape[0], input.shape[1], g.outputHeight, g.outputWidth]
-    let positions = PlanePositions(storage: winners, planes: planes, outputArea: outputArea, inputArea: inputArea)
+    let tiles = isPlainTwoByTwo && g.inputHeight % 2 == 0 && g.inputWidth % 2 == 0 ? g.inputWidth : nil
+    let positions = PlanePositions(storage: winners, planes: planes, outputArea: outputArea, inputArea: inputArea,
+                                   twoByTwoTilesOfWidth: tiles)
     let inputShape = input.shape
     let result = record(Tensor(storage: values, layout: Layout(contiguous: shape)), "maxPool2d", [input]) { g, _ in
         [g.scattered(to: positions, shape: inputShape)]
@@ -64,6 +66,9 @@ func maxPool2dWithPositions(_ input: Tensor, kernelSize: Size2, stride: Size2?, 
 struct PlanePositions {
     let storage: Storage
     let planes: Int, outputArea: Int, inputArea: Int
+    /// The input width when the windows are 2×2 tiles covering every input exactly once; the gradient
+    /// then writes each input once (the winner's share or zero) with no zero-filled buffer first.
+    let twoByTwoTilesOfWidth: Int?
 }
 
 extension Tensor {
@@ -72,6 +77,24 @@ extension Tensor {
     func scattered(to positions: PlanePositions, shape: [Int]) -> Tensor {
         let source = contiguous()
         let input = source.storage.pointer + source.layout.offset
+        if let width = positions.twoByTwoTilesOfWidth {
+            let result = Tensor(shape: shape) { output in
+                let winners = positions.storage.pointer
+                parallelChunks(positions.planes, minimumPerChunk: Swift.max(1, 4096 / positions.inputArea)) { planes in
+                    for plane in planes {
+                        let from = input + plane * positions.outputArea, to = output.baseAddress! + plane * positions.inputArea
+                        let at = winners + plane * positions.outputArea
+                        let outputWidth = width / 2
+                        for index in 0..<positions.outputArea {
+                            let topLeft = 2 * (index / outputWidth) * width + 2 * (index % outputWidth)
+                            to[topLeft] = 0; to[topLeft + 1] = 0; to[topLeft + width] = 0; to[topLeft + width + 1] = 0
+                            to[Int(at[index])] = from[index]
+                        }
+                    }
+                }
+            }
+            return record(result, "poolScatter", [self]) { g, _ in [g.gathered(from: positions, shape: source.shape)] }
+        }
         let result = Tensor.zeros(shape)
         let output = result.storage.pointer, winners = positions.storage.pointer
         parallelChunks(positions.planes, minimumPerChunk: Swift.max(1, 4096 / positions.inputArea)) { planes in
