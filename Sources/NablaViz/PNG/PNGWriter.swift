@@ -1,4 +1,5 @@
 import Foundation
+import NablaData
 
 /// Reading and writing PNG files: 8-bit grey, grey+alpha, RGB and RGBA, deflated through the system
 /// zlib. The reader (`PNGReader.swift`) also takes palette images and other bit depths.
@@ -44,7 +45,7 @@ public enum PNG {
     /// Writes `bitmap` as a PNG file at `url`, atomically (a reader never sees half a file).
     public static func write(_ bitmap: Bitmap, to url: URL, compressionLevel: Int = 6) throws {
         let bytes = try encode(bitmap, compressionLevel: compressionLevel)
-        try writeAtomically(Data(bytes), to: url)
+        try writeFileAtomically(bytes, to: url.path)
     }
 
     static func colourType(of format: PixelFormat) -> UInt8 {

@@ -1,4 +1,5 @@
 import Foundation
+import NablaData
 
 /// The folder one training run writes, and what `nabla report` reads. This comment is the contract
 /// between the two sides; every file is optional, and the report says plainly which ones are missing.
@@ -157,11 +158,12 @@ public struct RunFolder {
         guard FileManager.default.fileExists(atPath: imagesFile.path) else {
             return .failure(RunFileError(file: samplesFile, problem: "is missing"))
         }
-        let array: NumPyArray
+        let array: (shape: [Int], values: [Float])
         do {
-            array = try NumPyArrayReader.read(from: imagesFile)
-        } catch let error as RunFileError {
-            return .failure(error)
+            let images = try NPY.read(imagesFile.path).tensor()
+            array = (images.shape, images.scalars)
+        } catch let error as DataError {
+            return .failure(RunFileError(file: samplesFile, problem: "cannot be read: \(error.message)"))
         } catch {
             return .failure(RunFileError(file: samplesFile, problem: "cannot be read (\(error))"))
         }

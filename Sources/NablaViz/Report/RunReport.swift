@@ -1,4 +1,5 @@
 import Foundation
+import NablaData
 
 /// Writes the report of the training run in `runFolder` (see `RunFolder` for the files it reads):
 /// report.html, plus loss.png, accuracy.png, confusion.png and samples.png for whichever parts the
@@ -145,11 +146,11 @@ public struct RunReport {
         var pngs: [String: Data] = [:]
         for case .success(let picture) in [lossPicture, accuracyPicture, confusionPicture, samplesPicture] {
             let data = try picture.figure.pngData(scale: pixelScale)
-            try writeAtomically(data, to: folder.url.appendingPathComponent(picture.fileName))
+            try writeFileAtomically([UInt8](data), to: folder.url.appendingPathComponent(picture.fileName).path)
             pngs[picture.fileName] = data
         }
         let reportURL = folder.url.appendingPathComponent(RunFolder.reportFile)
-        try writeAtomically(Data(html(pngs: pngs).utf8), to: reportURL)
+        try writeFileAtomically(html(pngs: pngs), to: reportURL.path)
         return reportURL
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NablaData
 
 /// An SVG drawing built through `DrawingSurface`: the vector twin of `Canvas`, for plots that should
 /// stay sharp at any zoom or go into a paper.
@@ -36,7 +37,7 @@ public struct SVGDocument: DrawingSurface {
     }
 
     /// Writes the file atomically.
-    public func write(to url: URL) throws { try writeAtomically(Data(text.utf8), to: url) }
+    public func write(to url: URL) throws { try writeFileAtomically(text, to: url.path) }
 
     public mutating func fillRectangle(_ rectangle: Rectangle, color: Color) {
         guard rectangle.width > 0, rectangle.height > 0 else { return }

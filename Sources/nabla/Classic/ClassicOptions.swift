@@ -1,0 +1,82 @@
+import ArgumentParser
+import NablaClassic
+
+/// The settings of `nabla classic`: where the data comes from, how it is split and scaled, and each
+/// method family's hyper-parameters. A method reads the ones that apply to it; its entry in
+/// `ClassicMethod.all` names them, and `nabla classic --list` prints that.
+struct ClassicOptions: ParsableArguments {
+    // Data.
+    @Option(help: ArgumentHelp("A data set name (see --list) or a CSV file.", valueName: "name-or-path")) var data: String?
+    @Option(help: "CSV: the column to predict (class labels if categorical or with --classification).") var target: String?
+    @Flag(help: "CSV: read the target column as class labels even if it holds numbers.") var classification = false
+    @Option(help: "Use only the first N samples (Fashion-MNIST: N training, min(N, 10000) test).") var limit: Int?
+    @Option(help: "Generated data: number of samples (default 300).") var samples: Int?
+    @Option(help: "Moons: standard deviation of the noise (default 0.1).") var noise: Double?
+    @Option(help: "Seed of every random choice (splits, initialisation, generated data).") var seed: UInt64 = 0
+
+    // Evaluation and preprocessing.
+    @Option(help: "Share of the samples held out for validation when the data has no test set.") var validationFraction = 0.2
+    @Option(help: "Also report N-fold cross-validation on all the samples (supervised methods).") var folds: Int?
+    @Option(help: "Feature scaling fitted on the training part: none, standard or min-max (default per method).") var scale: Scaling?
+    @Option(help: "Expand features with all products up to this degree (regression and classification).") var degree: Int?
+
+    // Linear and logistic models.
+    @Option(help: "L2 penalty λ (ridge; logistic regression, where scikit-learn's C is 1/λ).") var penalty: Double?
+    @Option(help: "Gradient descent: step size.") var learningRate: Double?
+    @Option(help: "Gradient descent: plain or adagrad.") var rule: GradientStepRule?
+    @Option(help: "Gradient descent: samples per step (default all).") var batchSize: Int?
+    @Option(help: "Iterations or steps of iterative methods.") var iterations: Int?
+    @Option(help: "Logistic regression: lbfgs or gradient-descent.") var solver: LogisticRegression.Solver?
+
+    // Trees.
+    @Option(help: "Trees: gini or entropy.") var criterion: DecisionTree.Criterion?
+    @Option(help: "Trees: maximum depth (default unlimited).") var maxDepth: Int?
+    @Option(help: "Random forest: number of trees (default 100).") var trees: Int?
+
+    // Clustering.
+    @Option(help: "Clusters or mixture components (default: the number of classes, else 3).") var clusters: Int?
+    @Option(help: "k-means: runs from different seeds, best kept (default 1).") var restarts: Int?
+    @Option(help: "Agglomerative: single, complete, average or ward.") var linkage: AgglomerativeClustering.Linkage?
+
+    // Embeddings.
+    @Option(help: "Components or embedding dimensions (default 2).") var components: Int?
+    @Flag(help: "PCA: randomised SVD instead of the full decomposition.") var randomized = false
+    @Option(help: "Kernel PCA and RBF graphs: γ in exp(−γ‖x − z‖²).") var gamma: Double?
+    @Option(help: "Neighbours for LLE, Laplacian eigenmaps and label propagation.") var neighbors: Int?
+    @Option(help: "t-SNE: perplexity (default 30).") var perplexity: Double?
+    @Flag(help: "t-SNE: exact gradient instead of Barnes–Hut.") var exact = false
+    @Option(help: "t-SNE: Barnes–Hut angle θ (default 0.5).") var theta: Double?
+
+    // Semi-supervised.
+    @Option(help: "Semi-supervised: share of the samples whose labels are kept (default 0.1, at least one per class).")
+    var labelledFraction = 0.1
+    @Option(help: "Self-training: minimum probability for a pseudo-label (default 0.75).") var threshold: Double?
+    @Option(help: "Entropy regularisation: weight μ of the unlabelled entropy (default 0.5).") var entropyWeight: Double?
+
+    // Output.
+    @Option(help: ArgumentHelp("Write the embedding, cluster labels or predictions as CSV here.", valueName: "file")) var output: String?
+    @Flag(help: "Print the figures as one JSON object instead of lines.") var json = false
+
+    enum Scaling: String, ExpressibleByArgument, CaseIterable {
+        case none, standard
+        case minMax = "min-max"
+    }
+
+    mutating func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit)") }
+        if let samples, samples < 2 { throw ValidationError("--samples must be at least 2, not \(samples)") }
+        if !(validationFraction > 0 && validationFraction < 1) {
+            throw ValidationError("--validation-fraction must be between 0 and 1, not \(validationFraction)")
+        }
+        if let folds, folds < 2 { throw ValidationError("--folds must be at least 2, not \(folds)") }
+        if let degree, degree < 1 { throw ValidationError("--degree must be at least 1, not \(degree)") }
+        if !(labelledFraction > 0 && labelledFraction <= 1) {
+            throw ValidationError("--labelled-fraction must be in (0, 1], not \(labelledFraction)")
+        }
+    }
+}
+
+extension GradientStepRule: ExpressibleByArgument {}
+extension LogisticRegression.Solver: ExpressibleByArgument {}
+extension DecisionTree.Criterion: ExpressibleByArgument {}
+extension AgglomerativeClustering.Linkage: ExpressibleByArgument {}
