@@ -5,11 +5,9 @@ import CNablaBLAS
 /// Transposed views are passed to BLAS as transposed operands instead of being copied; a batch that
 /// multiplies by one shared matrix (a linear layer on [batch, time, features]) becomes a single GEMM.
 ///
-/// Threading: Nabla splits the work over the cores itself (`parallelGEMM`) and runs OpenBLAS with one
-/// thread inside each part. OpenBLAS's own worker threads spin after every call, waiting for more work;
-/// on two cores that spinning took the cores away from Nabla's element-wise kernels between the matrix
-/// products (15–30% of a convolutional training step went to `sched_yield`). One set of threads for
-/// everything avoids the fight.
+/// Threading: one large product runs on OpenBLAS's own threads; a batch of small products runs one
+/// whole product per core with OpenBLAS single-threaded inside each (OpenBLAS is kept at one thread
+/// between calls so that batch work never nests its threads inside Nabla's).
 func matmulKernel(_ a: Tensor, _ b: Tensor) -> Tensor {
     let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
     let n = b.shape[b.rank - 1]
@@ -64,38 +62,27 @@ func matmulKernel(_ a: Tensor, _ b: Tensor) -> Tensor {
     return Tensor(storage: result, layout: Layout(contiguous: shape))
 }
 
-/// Products smaller than this many multiply-adds are not worth splitting over cores.
+/// Products smaller than this many multiply-adds run on one core.
 private let parallelThreshold = 1 << 18
 
-/// One product C = op(A)·op(B) split into a block of rows (or columns) per core, each computed by
-/// single-threaded OpenBLAS. Rows are split when there are enough of them, columns otherwise.
+/// One product C = op(A)·op(B), on OpenBLAS's own threads when it is large enough to share.
+///
+/// Splitting a product into per-core blocks with single-threaded OpenBLAS inside each was measured too:
+/// each block packs the shared operand again and waking a worker costs tens of microseconds, which left
+/// a 512×512 product at 0.7–1.0× of OpenBLAS's own threading and made training no faster.
 private func parallelGEMM(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
                           _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                           _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-    let cores = Parallelism.cores
-    guard cores > 1, m * n * k >= parallelThreshold else {
+    guard Parallelism.cores > 1, m * n * k >= parallelThreshold else {
         gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc)
         return
     }
-    // Split the larger side, so each core reads only its share of the bigger operand.
-    if m >= n {
-        // Rows of C come from rows of op(A): row r of A starts at r·lda, or at r when A is transposed.
-        parallelChunks(m, minimumPerChunk: (m + cores - 1) / cores) { rows in
-            let rowStart = rows.lowerBound
-            gemm(transposeA, transposeB, rows.count, n, k, a + rowStart * (transposeA ? 1 : lda), lda,
-                 b, ldb, c + rowStart * ldc, ldc)
-        }
-    } else {
-        // Columns of C come from columns of op(B): column j of B starts at j, or at j·ldb when B is transposed.
-        parallelChunks(n, minimumPerChunk: (n + cores - 1) / cores) { columns in
-            let columnStart = columns.lowerBound
-            gemm(transposeA, transposeB, m, columns.count, k, a, lda,
-                 b + columnStart * (transposeB ? ldb : 1), ldb, c + columnStart, ldc)
-        }
-    }
+    openblas_set_num_threads(Int32(Parallelism.cores))
+    gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc)
+    openblas_set_num_threads(1)
 }
 
-/// Keeps OpenBLAS to one thread of its own (see `matmulKernel`).
+/// Keeps OpenBLAS at one thread between products (see `matmulKernel`).
 public enum BLASThreads {
     private static let configured: Bool = {
         openblas_set_num_threads(1)

@@ -47,7 +47,7 @@ struct CoreBenchmark: ParsableCommand {
         let build = "release"
         #endif
         printJSONLine(["benchmark": "machine", "build": build, "cores": Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
-                       "blas_threads_direct": Int(cores), "blas_threads_in_nabla": 1,
+                       "blas_threads": Int(cores),
                        "blas_core": String(cString: openblas_get_corename())])
     }
 
@@ -59,13 +59,15 @@ struct CoreBenchmark: ParsableCommand {
         let a = generator.normal([n, n]), b = generator.normal([n, n])
         let product = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
         defer { product.deallocate() }
+        var timing = timing
+        timing.settleSeconds = quick ? 0 : 0.15   // let OpenBLAS's spinning workers go to sleep between turns
         let seconds = a.withUnsafeBufferPointer { left in
             b.withUnsafeBufferPointer { right in
                 timing.measure([
                     { matmul(a, b)[0, 0] },
                     {
                         // OpenBLAS with its own threads on every core, as a program calling it directly
-                        // would run it (Nabla keeps OpenBLAS to one thread and splits the work itself).
+                        // would run it (Nabla keeps OpenBLAS at one thread between its own calls).
                         openblas_set_num_threads(cores)
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n),
                                     1, left.baseAddress, Int32(n), right.baseAddress, Int32(n), 0, product, Int32(n))

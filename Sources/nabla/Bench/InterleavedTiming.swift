@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Timing for a noisy, shared machine. Each contender runs in batches long enough to rise above timer
 /// and scheduler noise; contenders take turns within every repetition, in an order that flips each
@@ -8,6 +11,10 @@ struct InterleavedTiming {
     /// time slice, so single calls would measure the machine rather than the code.
     var minimumBatchSeconds: Double
     var repetitions: Int
+    /// An untimed pause after every batch. Contenders with their own thread pools (OpenBLAS's workers
+    /// spin for about 0.1 s after each call) would otherwise take cores from whoever runs next, so
+    /// each side would be measured against the other's leftovers rather than on its own.
+    var settleSeconds: Double = 0
 
     /// Seconds per call of each contender, one array per contender with one entry per repetition.
     /// A contender returns some value derived from its result, so the work cannot be optimised away.
@@ -19,6 +26,7 @@ struct InterleavedTiming {
             let order = repetition.isMultiple(of: 2) ? Array(contenders.indices) : contenders.indices.reversed()
             for index in order {
                 seconds[index].append(timeBatch(iterations[index], contenders[index]) / Double(iterations[index]))
+                if settleSeconds > 0 { usleep(UInt32(settleSeconds * 1e6)) }
             }
         }
         return seconds
