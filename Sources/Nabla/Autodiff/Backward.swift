@@ -4,13 +4,15 @@
 /// into input gradients, which are summed down to the input's shape (un-broadcasting happens here and
 /// nowhere else) and accumulated for tensors used more than once.
 enum BackwardEngine {
-    /// Gradients of `output` with respect to every tensor in its graph, keyed by identity.
-    static func run(from output: Tensor, seed: Tensor, createGraph: Bool) -> [ObjectIdentifier: Tensor] {
+    /// Gradients of `output` with respect to every tensor in its graph, keyed by identity, and the
+    /// graph's tensors in topological order (so callers need not walk the graph again).
+    static func run(from output: Tensor, seed: Tensor, createGraph: Bool) -> (gradients: [ObjectIdentifier: Tensor], order: [Tensor]) {
         var gradients: [ObjectIdentifier: Tensor] = [ObjectIdentifier(output): seed]
         let previous = GradientMode.isEnabled
         GradientMode.isEnabled = createGraph
         defer { GradientMode.isEnabled = previous }
-        for tensor in topologicalOrder(from: output).reversed() {
+        let order = topologicalOrder(from: output)
+        for tensor in order.reversed() {
             guard let node = tensor.node, let gradient = gradients[ObjectIdentifier(tensor)] else { continue }
             let inputGradients = node.backward(gradient, tensor)
             precondition(inputGradients.count == node.inputs.count, "backward of \(node.name): wrong number of gradients")
@@ -21,7 +23,7 @@ enum BackwardEngine {
                 gradients[key] = gradients[key].map { $0 + shaped } ?? shaped
             }
         }
-        return gradients
+        return (gradients, order)
     }
 
     /// Tensors reachable from `output` through recorded nodes, each after all its inputs.
@@ -43,6 +45,9 @@ enum BackwardEngine {
 }
 
 extension Tensor {
+    /// Itself when recording (so the gradient can be differentiated again), else a history-free view.
+    fileprivate func detachedIfNeeded(_ createGraph: Bool) -> Tensor { createGraph ? self : detached() }
+
     /// Computes the gradient of this tensor with respect to every leaf that requires gradients and adds
     /// it to that leaf's `grad`. Without `gradient`, this tensor must hold one element (a loss).
     ///
@@ -54,12 +59,18 @@ extension Tensor {
             return Tensor.ones(shape)
         }()
         precondition(seed.shape == shape, "backward: gradient shape \(describe(seed.shape)) differs from output shape \(describe(shape))")
-        let gradients = BackwardEngine.run(from: self, seed: seed, createGraph: createGraph)
-        for tensor in BackwardEngine.topologicalOrder(from: self) where tensor.isLeafRequiringGrad {
+        let (gradients, order) = BackwardEngine.run(from: self, seed: seed, createGraph: createGraph)
+        // Each leaf gets a contiguous gradient of its own (as in PyTorch), never a view or a buffer
+        // shared with another leaf or with the caller's seed, so optimisers and clipping may edit it in
+        // place. Gradients that already are such a tensor are kept as they are, without a copy.
+        var handedOut: Set<ObjectIdentifier> = [ObjectIdentifier(seed.storage)]
+        for tensor in order where tensor.isLeafRequiringGrad {
             guard let leafGradient = gradients[ObjectIdentifier(tensor)] else { continue }
-            // Each leaf gets a contiguous gradient of its own (as in PyTorch), never a view shared with
-            // another leaf or a broadcast, so optimisers and clipping may edit it in place.
-            let kept = createGraph ? leafGradient : Tensor(storage: copyToContiguous(leafGradient), layout: Layout(contiguous: leafGradient.shape))
+            let isOwn = leafGradient.isContiguous && leafGradient.layout.offset == 0
+                && leafGradient.storage.count == leafGradient.count
+                && handedOut.insert(ObjectIdentifier(leafGradient.storage)).inserted
+            let kept = createGraph || isOwn ? leafGradient.detachedIfNeeded(createGraph)
+                : Tensor(storage: copyToContiguous(leafGradient), layout: Layout(contiguous: leafGradient.shape))
             tensor.grad = withGradients(enabled: createGraph) { tensor.grad.map { $0 + kept } ?? kept }
         }
     }
@@ -83,7 +94,7 @@ public func gradients(of output: Tensor, withRespectTo inputs: [Tensor], gradien
         precondition(output.count == 1, "gradients(of:): output of shape \(describe(output.shape)) is not a scalar; pass gradient:")
         return Tensor.ones(output.shape)
     }()
-    let all = BackwardEngine.run(from: output, seed: seed, createGraph: createGraph)
+    let all = BackwardEngine.run(from: output, seed: seed, createGraph: createGraph).gradients
     return inputs.map { input in
         guard let found = all[ObjectIdentifier(input)] else { return Tensor.zeros(input.shape) }
         return createGraph ? found : found.detached()

@@ -83,7 +83,7 @@ private func parallelGEMM(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n:
 }
 
 /// Keeps OpenBLAS at one thread between products (see `matmulKernel`).
-public enum BLASThreads {
+enum BLASThreads {
     private static let configured: Bool = {
         openblas_set_num_threads(1)
         return true
