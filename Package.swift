@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers (each imports only the ones above it): CNablaBLAS → Nabla → (NablaNN, NablaOptim, ...) → nabla CLI.
+// Layers (each imports only the ones above it): CNablaBLAS, CNablaKernels → Nabla → (NablaNN, NablaOptim, ...) → nabla CLI.
 let package = Package(
     name: "Nabla",
     products: [
@@ -22,7 +22,9 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(name: "Nabla", dependencies: ["CNablaBLAS"]),
+        // Nabla's own matrix-product kernel for processors with AVX-512 (BLAS covers the others).
+        .target(name: "CNablaKernels"),
+        .target(name: "Nabla", dependencies: ["CNablaBLAS", "CNablaKernels"]),
         .target(name: "NablaNN", dependencies: ["Nabla"]),
         .target(name: "NablaOptim", dependencies: ["Nabla", "NablaNN"]),
         .target(name: "NablaViz", dependencies: ["NablaData", "Nabla", "CZlib"]),

@@ -1,6 +1,6 @@
-// Convolutions lowered to matrix products: im2col unrolls every window into a column, one GEMM per group
-// applies the kernels, and the gradients come from the same two primitives (col2im is im2col's
-// adjoint), so second derivatives through convolutions work too.
+// Convolutions as three differentiable primitives: the convolution itself, its gradient with respect
+// to the input (which is also the transposed convolution) and its gradient with respect to the weight.
+// Each one's derivatives are the other two, so gradients of gradients through convolutions work.
 
 /// 2-D cross-correlation, like PyTorch's `F.conv2d`.
 ///
@@ -11,29 +11,18 @@ public func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride:
     precondition(input.rank == 4 && weight.rank == 4 && groups > 0 && input.shape[1] == weight.shape[1] * groups
                  && weight.shape[0] % groups == 0,
                  "conv2d: input \(describe(input.shape)) does not fit weight \(describe(weight.shape)) with \(groups) group(s)")
-    let (batch, channels) = (input.shape[0], input.shape[1])
+    let channels = input.shape[1]
     let outputChannels = weight.shape[0]
     let geometry = ConvolutionGeometry(channels: channels, inputHeight: input.shape[2], inputWidth: input.shape[3],
                                        kernel: Size2(weight.shape[2], weight.shape[3]),
                                        stride: stride, padding: padding, dilation: dilation)
     precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0,
                  "conv2d: kernel \(geometry.kernel) with padding \(padding) and dilation \(dilation) does not fit input \(describe(input.shape))")
-    let columns = input.imageToColumns(geometry)                                    // [C·kh·kw, N·L]
-    let product: Tensor
-    if groups == 1 {
-        product = matmul(weight.reshaped([outputChannels, -1]), columns)            // [O, N·L]
-    } else {
-        let grouped = matmul(weight.reshaped([groups, outputChannels / groups, -1]),
-                             columns.reshaped([groups, geometry.columnRows / groups, -1]))
-        product = grouped.reshaped([outputChannels, -1])
-    }
-    var output = product.reshaped([outputChannels, batch, geometry.outputHeight, geometry.outputWidth])
-        .permuted([1, 0, 2, 3])
+    let plan = ConvolutionPlan(geometry: geometry, outputChannels: outputChannels, groups: groups)
     if let bias {
         precondition(bias.shape == [outputChannels], "conv2d: bias \(describe(bias.shape)) does not fit \(outputChannels) output channels")
-        output = output + bias.reshaped([1, outputChannels, 1, 1])
     }
-    return output
+    return convolution(input, weight, bias, plan)
 }
 
 /// 1-D cross-correlation, like PyTorch's `F.conv1d`: input (N, C, L), weight (O, C/groups, k) → (N, O, Lo).
@@ -59,7 +48,7 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
                  "convTranspose2d: input \(describe(input.shape)) does not fit weight \(describe(weight.shape)) with \(groups) group(s)")
     precondition(outputPadding.height < Swift.max(stride.height, dilation.height) && outputPadding.width < Swift.max(stride.width, dilation.width),
                  "convTranspose2d: output padding \(outputPadding) must be smaller than stride \(stride) or dilation \(dilation)")
-    let (batch, inputChannels, height, width) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    let (inputChannels, height, width) = (input.shape[1], input.shape[2], input.shape[3])
     let outputChannels = weight.shape[1] * groups
     let kernel = Size2(weight.shape[2], weight.shape[3])
     let outputHeight = (height - 1) * stride.height - 2 * padding.height + dilation.height * (kernel.height - 1) + outputPadding.height + 1
@@ -68,14 +57,44 @@ public func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil
                                        kernel: kernel, stride: stride, padding: padding, dilation: dilation)
     precondition(geometry.outputHeight == height && geometry.outputWidth == width && outputHeight > 0 && outputWidth > 0,
                  "convTranspose2d: stride \(stride), padding \(padding) and kernel \(kernel) give no valid output for input \(describe(input.shape))")
-    // Each input pixel spreads its channels through the kernel: columns = Wᵀ · x, then col2im.
-    let pixels = input.permuted([1, 0, 2, 3]).reshaped([groups, inputChannels / groups, batch * height * width])
-    let kernels = weight.reshaped([groups, inputChannels / groups, -1]).transposed()     // [g, Cout/g·kh·kw, Cin/g]
-    let columns = matmul(kernels, pixels).reshaped([geometry.columnRows, batch * height * width])
-    var output = columns.columnsToImage(batch: batch, geometry)
+    // The transposed convolution is the input gradient of the convolution that maps the output back
+    // to the input: its weight (Cin, Cout/groups, kh, kw) is that convolution's (O, C/groups, kh, kw).
+    let plan = ConvolutionPlan(geometry: geometry, outputChannels: inputChannels, groups: groups)
+    var output = convolutionInputGradient(input, weight, plan)
     if let bias {
         precondition(bias.shape == [outputChannels], "convTranspose2d: bias \(describe(bias.shape)) does not fit \(outputChannels) output channels")
         output = output + bias.reshaped([1, outputChannels, 1, 1])
     }
     return output
+}
+
+/// y = W ⋆ x + b.
+func convolution(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, _ plan: ConvolutionPlan) -> Tensor {
+    let result = convolutionKernel(input, weight, bias, plan)
+    let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+    return record(result, "conv2d", inputs) { outputGradient, _ in
+        let gradients = [input.requiresGrad ? convolutionInputGradient(outputGradient, weight, plan) : nil,
+                         weight.requiresGrad ? convolutionWeightGradient(input, outputGradient, plan) : nil]
+        guard let bias else { return gradients }
+        return gradients + [bias.requiresGrad ? outputGradient.sum(axes: [0, 2, 3]) : nil]
+    }
+}
+
+/// ∂L/∂x of `convolution` given ∂L/∂y; linear in both arguments, so its own derivatives are the
+/// convolution (with respect to `outputGradient`) and the weight gradient (with respect to `weight`).
+func convolutionInputGradient(_ outputGradient: Tensor, _ weight: Tensor, _ plan: ConvolutionPlan) -> Tensor {
+    let result = convolutionInputGradientKernel(outputGradient, weight, plan)
+    return record(result, "conv2dInputGradient", [outputGradient, weight]) { gradient, _ in
+        [outputGradient.requiresGrad ? convolution(gradient, weight, nil, plan) : nil,
+         weight.requiresGrad ? convolutionWeightGradient(gradient, outputGradient, plan) : nil]
+    }
+}
+
+/// ∂L/∂W of `convolution` given its input and ∂L/∂y; linear in both arguments.
+func convolutionWeightGradient(_ input: Tensor, _ outputGradient: Tensor, _ plan: ConvolutionPlan) -> Tensor {
+    let result = convolutionWeightGradientKernel(input, outputGradient, plan)
+    return record(result, "conv2dWeightGradient", [input, outputGradient]) { gradient, _ in
+        [input.requiresGrad ? convolutionInputGradient(outputGradient, gradient, plan) : nil,
+         outputGradient.requiresGrad ? convolution(input, gradient, nil, plan) : nil]
+    }
 }

@@ -16,92 +16,160 @@ struct ConvolutionGeometry: Equatable {
     }
     /// Rows of the column matrix: one per (channel, kernel row, kernel column).
     var columnRows: Int { channels * kernel.height * kernel.width }
+    /// Output positions per sample: the columns one sample contributes to the column matrix.
+    var outputPositions: Int { outputHeight * outputWidth }
+    /// Floats in one sample's input image [C, H, W].
+    var inputImageCount: Int { channels * inputHeight * inputWidth }
+    /// A 1×1 window with unit stride and no padding reads each pixel once, in order: the image itself is
+    /// its column matrix.
+    var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 }
 
-/// im2col: the image batch [N, C, H, W] unrolled into columns [C·kh·kw, N·Ho·Wo], so that a convolution
-/// becomes one matrix product. Positions in the padding read as zero.
+/// im2col for one sample: its image [C, H, W] unrolled so that row (c, i, j) holds, for every output
+/// position, the pixel the kernel offset (i, j) of channel c reads there (zero in the padding). Row r
+/// starts at `destination + r·rowStride`.
+func unfoldSample(_ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+                  into destination: UnsafeMutablePointer<Float>, rowStride: Int) {
+    let outputWidth = g.outputWidth
+    let keepsWidth = g.stride.width == 1 && outputWidth == g.inputWidth
+    for row in 0..<g.columnRows {
+        let channel = row / (g.kernel.height * g.kernel.width)
+        let kernelRow = (row / g.kernel.width) % g.kernel.height
+        let kernelColumn = row % g.kernel.width
+        let plane = image + channel * g.inputHeight * g.inputWidth
+        let xStart = kernelColumn * g.dilation.width - g.padding.width
+        let line = destination + row * rowStride
+        if keepsWidth && g.stride.height == 1 {
+            unfoldShiftedRow(plane, g, kernelRow: kernelRow, xStart: xStart, into: line)
+            continue
+        }
+        let (first, end) = validColumns(xStart: xStart, g)
+        for outputRow in 0..<g.outputHeight {
+            let y = outputRow * g.stride.height - g.padding.height + kernelRow * g.dilation.height
+            let line = line + outputRow * outputWidth
+            if y < 0 || y >= g.inputHeight {
+                line.update(repeating: 0, count: outputWidth)
+                continue
+            }
+            let inputLine = plane + y * g.inputWidth
+            if first > 0 { line.update(repeating: 0, count: first) }
+            if g.stride.width == 1 {
+                if end > first { copyRow(line + first, inputLine + xStart + first, count: end - first) }
+            } else {
+                for outputColumn in first..<end { line[outputColumn] = inputLine[xStart + outputColumn * g.stride.width] }
+            }
+            if end < outputWidth { (line + end).update(repeating: 0, count: outputWidth - end) }
+        }
+    }
+}
+
+/// One column-matrix row of a unit-stride convolution whose output is as wide as its input (a "same"
+/// convolution): the row is the image plane shifted by whole rows and by `xStart` columns, so the
+/// output rows that fall inside the image are one contiguous copy. The pixels that wrapped around
+/// from a neighbouring image row are then set to zero, as are the output rows in the padding.
+@inline(__always)
+private func unfoldShiftedRow(_ plane: UnsafePointer<Float>, _ g: ConvolutionGeometry, kernelRow: Int, xStart: Int,
+                              into line: UnsafeMutablePointer<Float>) {
+    let width = g.inputWidth, outputHeight = g.outputHeight
+    let yStart = kernelRow * g.dilation.height - g.padding.height      // image row read by output row 0
+    let firstRow = Swift.max(0, -yStart), endRow = Swift.max(firstRow, Swift.min(outputHeight, g.inputHeight - yStart))
+    if firstRow > 0 { line.update(repeating: 0, count: firstRow * width) }
+    if endRow < outputHeight { (line + endRow * width).update(repeating: 0, count: (outputHeight - endRow) * width) }
+    guard endRow > firstRow, abs(xStart) < width else {
+        (line + firstRow * width).update(repeating: 0, count: (endRow - firstRow) * width)
+        return
+    }
+    // Skip the wrapped pixels at the very start or end, which could lie outside the plane.
+    let begin = firstRow * width + Swift.max(0, -xStart), end = endRow * width - Swift.max(0, xStart)
+    (line + begin).update(from: plane + (firstRow + yStart) * width + xStart + (begin - firstRow * width), count: end - begin)
+    if xStart < 0 {
+        for outputRow in firstRow..<endRow { (line + outputRow * width).update(repeating: 0, count: -xStart) }
+    } else if xStart > 0 {
+        for outputRow in firstRow..<endRow { (line + outputRow * width + width - xStart).update(repeating: 0, count: xStart) }
+    }
+}
+
+/// col2im for one sample, the adjoint of `unfoldSample`: each column-matrix entry is added to the pixel
+/// it was read from (overlapping windows add up; entries in the padding are dropped). Adds to `image`,
+/// which the caller has set.
+func foldSample(_ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry,
+                into image: UnsafeMutablePointer<Float>) {
+    let outputWidth = g.outputWidth
+    for row in 0..<g.columnRows {
+        let channel = row / (g.kernel.height * g.kernel.width)
+        let kernelRow = (row / g.kernel.width) % g.kernel.height
+        let kernelColumn = row % g.kernel.width
+        let plane = image + channel * g.inputHeight * g.inputWidth
+        let xStart = kernelColumn * g.dilation.width - g.padding.width
+        let (first, end) = validColumns(xStart: xStart, g)
+        for outputRow in 0..<g.outputHeight {
+            let y = outputRow * g.stride.height - g.padding.height + kernelRow * g.dilation.height
+            if y < 0 || y >= g.inputHeight { continue }
+            let line = columns + row * rowStride + outputRow * outputWidth
+            let target = plane + y * g.inputWidth
+            if g.stride.width == 1 {
+                if end > first { addRow(target + xStart + first, line + first, count: end - first) }
+            } else {
+                for outputColumn in first..<end { target[xStart + outputColumn * g.stride.width] += line[outputColumn] }
+            }
+        }
+    }
+}
+
+/// im2col over a batch: images [N, C, H, W] unrolled into columns [C·kh·kw, N·Ho·Wo], sample n
+/// owning columns n·Ho·Wo ..< (n+1)·Ho·Wo.
 func imageToColumnsKernel(_ image: Tensor, _ g: ConvolutionGeometry) -> Tensor {
     let source = image.contiguous()
     let batch = image.shape[0]
-    let outputHeight = g.outputHeight, outputWidth = g.outputWidth
-    let positions = outputHeight * outputWidth
-    let columnCount = batch * positions
+    let columnCount = batch * g.outputPositions
     let result = Storage(uninitializedCount: g.columnRows * columnCount)
     let input = source.storage.pointer + source.layout.offset
     let output = result.pointer
-    parallelChunks(g.columnRows, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(columnCount, 1))) { rows in
-        for row in rows {
-            let channel = row / (g.kernel.height * g.kernel.width)
-            let kernelRow = (row / g.kernel.width) % g.kernel.height
-            let kernelColumn = row % g.kernel.width
-            for n in 0..<batch {
-                let plane = input + (n * g.channels + channel) * g.inputHeight * g.inputWidth
-                let destination = output + row * columnCount + n * positions
-                for outputRow in 0..<outputHeight {
-                    let y = outputRow * g.stride.height - g.padding.height + kernelRow * g.dilation.height
-                    let line = destination + outputRow * outputWidth
-                    if y < 0 || y >= g.inputHeight {
-                        line.update(repeating: 0, count: outputWidth)
-                        continue
-                    }
-                    let inputLine = plane + y * g.inputWidth
-                    let xStart = kernelColumn * g.dilation.width - g.padding.width
-                    let (first, end) = validColumns(xStart: xStart, g)
-                    if first > 0 { line.update(repeating: 0, count: first) }
-                    if g.stride.width == 1 {
-                        if end > first { (line + first).update(from: inputLine + xStart + first, count: end - first) }
-                    } else {
-                        for outputColumn in first..<end { line[outputColumn] = inputLine[xStart + outputColumn * g.stride.width] }
-                    }
-                    if end < outputWidth { (line + end).update(repeating: 0, count: outputWidth - end) }
-                }
-            }
+    parallelChunks(batch, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(g.columnRows * g.outputPositions, 1))) { samples in
+        for n in samples {
+            unfoldSample(input + n * g.inputImageCount, g, into: output + n * g.outputPositions, rowStride: columnCount)
         }
     }
     return Tensor(storage: result, layout: Layout(contiguous: [g.columnRows, columnCount]))
 }
 
-/// col2im, the adjoint of `imageToColumnsKernel`: columns [C·kh·kw, N·Ho·Wo] summed back into an image
-/// batch [N, C, H, W]; overlapping windows add up. Work is split by channel so no two threads write
-/// the same pixel.
+/// col2im over a batch, the adjoint of `imageToColumnsKernel`: columns [C·kh·kw, N·Ho·Wo] summed back
+/// into images [N, C, H, W]. Work is split by sample, so no two threads write the same pixel.
 func columnsToImageKernel(_ columns: Tensor, batch: Int, _ g: ConvolutionGeometry) -> Tensor {
     let source = columns.contiguous()
-    let outputHeight = g.outputHeight, outputWidth = g.outputWidth
-    let positions = outputHeight * outputWidth
-    let columnCount = batch * positions
-    let result = Storage(repeating: 0, count: batch * g.channels * g.inputHeight * g.inputWidth)
+    let columnCount = batch * g.outputPositions
+    let result = Storage(repeating: 0, count: batch * g.inputImageCount)
     let input = source.storage.pointer + source.layout.offset
     let output = result.pointer
-    let kernelArea = g.kernel.height * g.kernel.width
-    parallelChunks(g.channels, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(columnCount * kernelArea, 1))) { channels in
-        for channel in channels {
-            for offset in 0..<kernelArea {
-                let row = channel * kernelArea + offset
-                let kernelRow = offset / g.kernel.width, kernelColumn = offset % g.kernel.width
-                for n in 0..<batch {
-                    let plane = output + (n * g.channels + channel) * g.inputHeight * g.inputWidth
-                    let from = input + row * columnCount + n * positions
-                    for outputRow in 0..<outputHeight {
-                        let y = outputRow * g.stride.height - g.padding.height + kernelRow * g.dilation.height
-                        if y < 0 || y >= g.inputHeight { continue }
-                        let line = from + outputRow * outputWidth
-                        let target = plane + y * g.inputWidth
-                        let xStart = kernelColumn * g.dilation.width - g.padding.width
-                        let (first, end) = validColumns(xStart: xStart, g)
-                        if g.stride.width == 1 {
-                            if end > first { addRow(target + xStart + first, line + first, count: end - first) }
-                        } else {
-                            for outputColumn in first..<end { target[xStart + outputColumn * g.stride.width] += line[outputColumn] }
-                        }
-                    }
-                }
-            }
+    parallelChunks(batch, minimumPerChunk: Swift.max(1, (1 << 15) / Swift.max(g.columnRows * g.outputPositions, 1))) { samples in
+        for n in samples {
+            foldSample(input + n * g.outputPositions, rowStride: columnCount, g, into: output + n * g.inputImageCount)
         }
     }
     return Tensor(storage: result, layout: Layout(contiguous: [batch, g.channels, g.inputHeight, g.inputWidth]))
 }
 
-/// `destination[i] += source[i]` for `count` floats, eight at a time (the scalar loop did not vectorise).
+/// Copies `count` floats, eight at a time with the last eight overlapping the previous ones. Image rows
+/// are short (14 or 28 pixels), and a `memmove` call per row cost more than the copy itself.
+@inline(__always)
+private func copyRow(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
+    if count < 8 {
+        for index in 0..<count { destination[index] = source[index] }
+        return
+    }
+    var index = 0
+    while index + 8 < count {
+        UnsafeMutableRawPointer(destination + index).storeBytes(
+            of: UnsafeRawPointer(source + index).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+        index += 8
+    }
+    let last = count - 8
+    UnsafeMutableRawPointer(destination + last).storeBytes(
+        of: UnsafeRawPointer(source + last).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+}
+
+/// `destination[i] += source[i]` for `count` floats, eight and then four at a time (the scalar loop did
+/// not vectorise).
 @inline(__always)
 private func addRow(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
     var index = 0
@@ -110,6 +178,12 @@ private func addRow(_ destination: UnsafeMutablePointer<Float>, _ source: Unsafe
             + UnsafeRawPointer(source + index).loadUnaligned(as: SIMD8<Float>.self)
         UnsafeMutableRawPointer(destination + index).storeBytes(of: sum, as: SIMD8<Float>.self)
         index += 8
+    }
+    if index + 4 <= count {
+        let sum = UnsafeRawPointer(destination + index).loadUnaligned(as: SIMD4<Float>.self)
+            + UnsafeRawPointer(source + index).loadUnaligned(as: SIMD4<Float>.self)
+        UnsafeMutableRawPointer(destination + index).storeBytes(of: sum, as: SIMD4<Float>.self)
+        index += 4
     }
     while index < count { destination[index] += source[index]; index += 1 }
 }

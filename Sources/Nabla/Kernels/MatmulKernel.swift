@@ -1,4 +1,5 @@
 import CNablaBLAS
+import CNablaKernels
 
 /// Batched, broadcasting matrix products through OpenBLAS's `cblas_sgemm`.
 ///
@@ -6,8 +7,9 @@ import CNablaBLAS
 /// multiplies by one shared matrix (a linear layer on [batch, time, features]) becomes a single GEMM.
 ///
 /// Threading: one large product runs on OpenBLAS's own threads; a batch of small products runs one
-/// whole product per core with OpenBLAS single-threaded inside each (OpenBLAS is kept at one thread
-/// between calls so that batch work never nests its threads inside Nabla's).
+/// whole product per core, each on one thread (OpenBLAS is kept at one thread between calls so that
+/// batch work never nests its threads inside Nabla's). Products on one thread use Nabla's AVX-512
+/// kernel where the processor has it (see `gemm`).
 func matmulKernel(_ a: Tensor, _ b: Tensor) -> Tensor {
     let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
     let n = b.shape[b.rank - 1]
@@ -62,23 +64,27 @@ func matmulKernel(_ a: Tensor, _ b: Tensor) -> Tensor {
     return Tensor(storage: result, layout: Layout(contiguous: shape))
 }
 
+/// Whether `gemm` may use Nabla's AVX-512 kernel.
+private let ownKernelAvailable = nabla_sgemm_available()
+
 /// Products smaller than this many multiply-adds run on one core.
 private let parallelThreshold = 1 << 18
 
 /// One product C = op(A)·op(B), on OpenBLAS's own threads when it is large enough to share.
 ///
-/// Splitting a product into per-core blocks with single-threaded OpenBLAS inside each was measured too:
-/// each block packs the shared operand again and waking a worker costs tens of microseconds, which left
-/// a 512×512 product at 0.7–1.0× of OpenBLAS's own threading and made training no faster.
-private func parallelGEMM(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
-                          _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                          _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+/// Splitting a product into per-core blocks with a single-threaded product inside each was measured too
+/// (with OpenBLAS and with Nabla's own kernel): each block packs the shared operand again and waking a
+/// worker costs tens of microseconds, which left a 512×512 product at 0.7–1.0× of OpenBLAS's own
+/// threading and the MLP recipe's training about 12% slower.
+func parallelGEMM(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                  _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool = false) {
     guard Parallelism.cores > 1, m * n * k >= parallelThreshold else {
-        gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc)
+        gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
         return
     }
     openblas_set_num_threads(Int32(Parallelism.cores))
-    gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc)
+    gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
     openblas_set_num_threads(1)
 }
 
@@ -110,10 +116,20 @@ private func foldedRowStride(shape: [Int], strides: [Int]) -> Int? {
     return merged.count == 1 ? mergedStrides[0][0] : nil
 }
 
+/// C = op(A)·op(B), or C += op(A)·op(B) when `accumulate`, on the calling thread.
+///
+/// On processors with AVX-512 this is Nabla's own kernel (CNablaKernels): the machine's OpenBLAS is
+/// pinned to its AVX2 kernels (OPENBLAS_CORETYPE=Haswell), and on the products of a small CNN's
+/// per-sample convolutions the own kernel ran 1.5–1.8× faster on one core. Elsewhere it is OpenBLAS.
 @inline(__always)
-private func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
-                  _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+          _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+          _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool = false) {
+    if ownKernelAvailable {
+        nabla_sgemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+        return
+    }
+    BLASThreads.useOne()
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,6 +18,34 @@ func parallelChunks(_ count: Int, minimumPerChunk: Int = 1 << 16, _ body: (Range
             box.value(start..<min(start + size, count))
         }
     }
+}
+
+/// Runs `body(item, worker)` for every item of `0..<count` on `workers` threads at once (the caller's
+/// and Dispatch's), `worker` numbering them `0..<workers` so each can keep scratch memory of its own.
+/// Items are claimed one at a time, so a core slowed by another process takes fewer items instead of
+/// holding the others up at the end.
+func parallelItems(_ count: Int, workers: Int, _ body: (_ item: Int, _ worker: Int) -> Void) {
+    if workers <= 1 || count <= 1 {
+        for item in 0..<count { body(item, 0) }
+        return
+    }
+    let next = ItemCounter()
+    withoutActuallyEscaping(body) { body in
+        let box = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            while true {
+                let item = next.claim()
+                if item >= count { return }
+                box.value(item, worker)
+            }
+        }
+    }
+}
+
+/// The next unclaimed item of `parallelItems`.
+private final class ItemCounter: Sendable {
+    private let next = Atomic<Int>(0)
+    func claim() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
 }
 
 enum Parallelism {

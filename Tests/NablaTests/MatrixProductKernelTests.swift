@@ -1,0 +1,44 @@
+@testable import Nabla
+import NablaTestSupport
+import Testing
+
+// The single-threaded matrix product behind convolutions and small matmuls (Nabla's AVX-512 kernel
+// where the processor has it, OpenBLAS elsewhere) against sums in double precision, on sizes that
+// leave partial tiles in every direction and depths that split into blocks.
+
+@Suite struct MatrixProductKernelTests {
+    static let sizes: [(m: Int, n: Int, k: Int)] = [
+        (1, 1, 1), (4, 16, 7), (5, 17, 9), (12, 32, 64), (13, 33, 257), (64, 196, 288), (150, 70, 300), (3, 1100, 20),
+    ]
+
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func productsMatchSumsInDoublePrecision(_ transposes: (Bool, Bool)) {
+        let (transposeA, transposeB) = transposes
+        let random = RandomGenerator(seed: 11)
+        for (m, n, k) in Self.sizes {
+            let a = random.normal([m * k]).scalars, b = random.normal([k * n]).scalars
+            let start = random.normal([m * n]).scalars
+            let lda = transposeA ? m : k, ldb = transposeB ? k : n
+            var expected = [Double](repeating: 0, count: m * n)
+            for i in 0..<m {
+                for j in 0..<n {
+                    for p in 0..<k {
+                        let left = transposeA ? a[p * lda + i] : a[i * lda + p]
+                        let right = transposeB ? b[j * ldb + p] : b[p * ldb + j]
+                        expected[i * n + j] += Double(left) * Double(right)
+                    }
+                }
+            }
+            for accumulate in [false, true] {
+                var c = start
+                c.withUnsafeMutableBufferPointer { output in
+                    gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, output.baseAddress!, n, accumulate: accumulate)
+                }
+                let wanted = accumulate ? zip(expected, start).map { $0 + Double($1) } : expected
+                expectClose(c.map(Double.init), wanted, shape: [m, n],
+                            "\(m)×\(n)×\(k) transposed \(transposes) accumulate \(accumulate)",
+                            tolerance: Tolerance(absolute: 1e-4, relative: 1e-4))
+            }
+        }
+    }
+}
