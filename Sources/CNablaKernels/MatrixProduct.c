@@ -10,10 +10,13 @@
 
 #include "NablaKernels.h"
 
-#include <immintrin.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
 
 enum {
     ROWS_PER_TILE = 12,      // MR: rows of C per micro-tile
@@ -229,3 +232,16 @@ void nabla_sgemm(bool transpose_a, bool transpose_b, long m, long n, long k,
         }
     }
 }
+
+#else  // Not x86-64: no AVX-512, and callers use BLAS.
+
+bool nabla_sgemm_available(void) { return false; }
+
+void nabla_sgemm(bool transpose_a, bool transpose_b, long m, long n, long k, const float *a, long lda,
+                 const float *b, long ldb, float *c, long ldc, bool accumulate) {
+    (void)transpose_a; (void)transpose_b; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb;
+    (void)c; (void)ldc; (void)accumulate;
+    abort();  // unreachable: nabla_sgemm_available() is false here
+}
+
+#endif

@@ -85,10 +85,14 @@ extension Tensor {
                         let from = input + plane * positions.outputArea, to = output.baseAddress! + plane * positions.inputArea
                         let at = winners + plane * positions.outputArea
                         let outputWidth = width / 2
-                        for index in 0..<positions.outputArea {
-                            let topLeft = 2 * (index / outputWidth) * width + 2 * (index % outputWidth)
-                            to[topLeft] = 0; to[topLeft + 1] = 0; to[topLeft + width] = 0; to[topLeft + width + 1] = 0
-                            to[Int(at[index])] = from[index]
+                        // Zero the tile, then store the winner: no branch on where it sits.
+                        for outputRow in 0..<(positions.outputArea / outputWidth) {
+                            let top = to + 2 * outputRow * width, row = outputRow * outputWidth
+                            for column in 0..<outputWidth {
+                                top[2 * column] = 0; top[2 * column + 1] = 0
+                                top[width + 2 * column] = 0; top[width + 2 * column + 1] = 0
+                                to[Int(at[row + column])] = from[row + column]
+                            }
                         }
                     }
                 }

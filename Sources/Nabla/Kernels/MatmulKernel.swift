@@ -70,23 +70,46 @@ private let ownKernelAvailable = nabla_sgemm_available()
 /// Products smaller than this many multiply-adds run on one core.
 private let parallelThreshold = 1 << 18
 
-/// One product C = op(A)·op(B), on OpenBLAS's own threads when it is large enough to share.
+/// One product C = op(A)·op(B), shared among the cores when it is large enough.
 ///
-/// Splitting a product into per-core blocks with a single-threaded product inside each was measured too
-/// (with OpenBLAS and with Nabla's own kernel): each block packs the shared operand again and waking a
-/// worker costs tens of microseconds, which left a 512×512 product at 0.7–1.0× of OpenBLAS's own
-/// threading and the MLP recipe's training about 12% slower.
+/// With Nabla's own kernel, a product of at least `splitThreshold` multiply-adds is cut into one block
+/// of columns (or rows) per core; smaller ones stay on one thread, where waking a worker would cost more
+/// than it saves. Without it, OpenBLAS's own threads share the product.
 func parallelGEMM(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
                   _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool = false) {
-    guard Parallelism.cores > 1, m * n * k >= parallelThreshold else {
+    let cores = Parallelism.cores
+    guard cores > 1, m * n * k >= (ownKernelAvailable ? splitThreshold : parallelThreshold) else {
         gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
         return
     }
-    openblas_set_num_threads(Int32(Parallelism.cores))
-    gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
-    openblas_set_num_threads(1)
+    guard ownKernelAvailable else {
+        openblas_set_num_threads(Int32(cores))
+        gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
+        openblas_set_num_threads(1)
+        return
+    }
+    // Blocks are whole tiles of the kernel (32 columns or 12 rows) so no core computes padding.
+    if n >= m {
+        let size = ((n + cores - 1) / cores + 31) / 32 * 32
+        parallelItems((n + size - 1) / size, workers: cores) { part, _ in
+            let start = part * size, count = Swift.min(size, n - start)
+            gemm(transposeA, transposeB, m, count, k, a, lda, transposeB ? b + start * ldb : b + start, ldb,
+                 c + start, ldc, accumulate: accumulate)
+        }
+    } else {
+        let size = ((m + cores - 1) / cores + 11) / 12 * 12
+        parallelItems((m + size - 1) / size, workers: cores) { part, _ in
+            let start = part * size, count = Swift.min(size, m - start)
+            gemm(transposeA, transposeB, count, n, k, transposeA ? a + start : a + start * lda, lda, b, ldb,
+                 c + start * ldc, ldc, accumulate: accumulate)
+        }
+    }
 }
+
+/// Products of at least this many multiply-adds are split among the cores when Nabla's own kernel runs
+/// them.
+private let splitThreshold = 1 << 24
 
 /// Keeps OpenBLAS at one thread between products (see `matmulKernel`).
 enum BLASThreads {
