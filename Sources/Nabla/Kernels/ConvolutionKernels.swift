@@ -23,6 +23,17 @@ struct ConvolutionGeometry: Equatable {
     /// A 1×1 window with unit stride and no padding reads each pixel once, in order: the image itself is
     /// its column matrix.
     var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+
+    /// What column-matrix row (c, i, j) reads: the offset of channel c's plane in an image, the kernel
+    /// row i, and the image column that output column 0 reads through kernel column j (negative in the
+    /// padding).
+    @inline(__always)
+    func window(ofRow row: Int) -> (planeOffset: Int, kernelRow: Int, xStart: Int) {
+        let channel = row / (kernel.height * kernel.width)
+        let kernelRow = (row / kernel.width) % kernel.height
+        let kernelColumn = row % kernel.width
+        return (channel * inputHeight * inputWidth, kernelRow, kernelColumn * dilation.width - padding.width)
+    }
 }
 
 /// im2col for one sample: its image [C, H, W] unrolled so that row (c, i, j) holds, for every output
@@ -33,11 +44,8 @@ func unfoldSample(_ image: UnsafePointer<Float>, _ g: ConvolutionGeometry,
     let outputWidth = g.outputWidth
     let keepsWidth = g.stride.width == 1 && outputWidth == g.inputWidth
     for row in 0..<g.columnRows {
-        let channel = row / (g.kernel.height * g.kernel.width)
-        let kernelRow = (row / g.kernel.width) % g.kernel.height
-        let kernelColumn = row % g.kernel.width
-        let plane = image + channel * g.inputHeight * g.inputWidth
-        let xStart = kernelColumn * g.dilation.width - g.padding.width
+        let (planeOffset, kernelRow, xStart) = g.window(ofRow: row)
+        let plane = image + planeOffset
         let line = destination + row * rowStride
         if keepsWidth && g.stride.height == 1 {
             unfoldShiftedRow(plane, g, kernelRow: kernelRow, xStart: xStart, into: line)
@@ -96,11 +104,8 @@ func foldSample(_ columns: UnsafePointer<Float>, rowStride: Int, _ g: Convolutio
                 into image: UnsafeMutablePointer<Float>) {
     let outputWidth = g.outputWidth
     for row in 0..<g.columnRows {
-        let channel = row / (g.kernel.height * g.kernel.width)
-        let kernelRow = (row / g.kernel.width) % g.kernel.height
-        let kernelColumn = row % g.kernel.width
-        let plane = image + channel * g.inputHeight * g.inputWidth
-        let xStart = kernelColumn * g.dilation.width - g.padding.width
+        let (planeOffset, kernelRow, xStart) = g.window(ofRow: row)
+        let plane = image + planeOffset
         let (first, end) = validColumns(xStart: xStart, g)
         for outputRow in 0..<g.outputHeight {
             let y = outputRow * g.stride.height - g.padding.height + kernelRow * g.dilation.height
