@@ -90,17 +90,18 @@ static inline void transpose_8x8(const float *source, long stride, float *destin
 
 // A panel whose lines run along the depth in memory: destination[p · width + i] = source[i · stride + p]
 // for the first `count` of `width` lines and `depths` depth indices; lines past `count` read as zero.
+// Whole 8 × 8 blocks go through registers; the lines and depths left over are copied one line at a
+// time, reading each line in order.
 __attribute__((target("avx512f")))
 static void pack_across(const float *source, long stride, long count, long depths, float *destination, long width) {
+    if (count < width) memset(destination, 0, sizeof(float) * depths * width);
     long fullLines = count / 8 * 8, fullDepths = depths / 8 * 8;
     for (long i = 0; i < fullLines; i += 8)
         for (long p = 0; p < fullDepths; p += 8)
             transpose_8x8(source + i * stride + p, stride, destination + p * width + i, width);
-    for (long p = 0; p < depths; p++) {
-        float *line = destination + p * width;
-        long first = p < fullDepths ? fullLines : 0;
-        for (long i = first; i < count; i++) line[i] = source[i * stride + p];
-        for (long i = count; i < width; i++) line[i] = 0;
+    for (long i = 0; i < count; i++) {
+        const float *line = source + i * stride;
+        for (long p = i < fullLines ? fullDepths : 0; p < depths; p++) destination[p * width + i] = line[p];
     }
 }
 
