@@ -121,6 +121,32 @@ func foldSample(_ columns: UnsafePointer<Float>, rowStride: Int, _ g: Convolutio
     }
 }
 
+/// `foldSample` for a column matrix the caller no longer needs: for a unit-stride "same" convolution,
+/// the pixels that wrapped around from a neighbouring image row are zeroed in `columns`, and then each
+/// column-matrix row is added to the image in one contiguous run, as `unfoldShiftedRow` copies it.
+func foldScratchSample(_ columns: UnsafeMutablePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry,
+                       into image: UnsafeMutablePointer<Float>) {
+    guard g.stride == 1 && g.outputWidth == g.inputWidth else {
+        foldSample(columns, rowStride: rowStride, g, into: image)
+        return
+    }
+    let width = g.inputWidth
+    for row in 0..<g.columnRows {
+        let (planeOffset, kernelRow, xStart) = g.window(ofRow: row)
+        let line = columns + row * rowStride
+        let yStart = kernelRow * g.dilation.height - g.padding.height
+        let firstRow = Swift.max(0, -yStart), endRow = Swift.min(g.outputHeight, g.inputHeight - yStart)
+        guard endRow > firstRow, abs(xStart) < width else { continue }
+        for outputRow in firstRow..<endRow {
+            let start = outputRow * width
+            if xStart < 0 { (line + start).update(repeating: 0, count: -xStart) }
+            if xStart > 0 { (line + start + width - xStart).update(repeating: 0, count: xStart) }
+        }
+        let begin = firstRow * width + Swift.max(0, -xStart), end = endRow * width - Swift.max(0, xStart)
+        addRow(image + planeOffset + yStart * width + xStart + begin, line + begin, count: end - begin)
+    }
+}
+
 /// im2col over a batch: images [N, C, H, W] unrolled into columns [C·kh·kw, N·Ho·Wo], sample n
 /// owning columns n·Ho·Wo ..< (n+1)·Ho·Wo.
 func imageToColumnsKernel(_ image: Tensor, _ g: ConvolutionGeometry) -> Tensor {

@@ -96,7 +96,7 @@ func convolutionInputGradientKernel(_ outputGradient: Tensor, _ weight: Tensor, 
         }
         if scratch != nil {
             image.update(repeating: 0, count: g.inputImageCount)
-            foldSample(columns, rowStride: positions, g, into: image)
+            foldScratchSample(columns, rowStride: positions, g, into: image)
         }
     }
     return Tensor(storage: result, layout: Layout(contiguous: [batch, g.channels, g.inputHeight, g.inputWidth]))
