@@ -4,8 +4,8 @@
 /// so every layer pays a permute copy, and a GEMM that large runs on OpenBLAS's own threads, whose
 /// spinning between calls took a fifth of a small CNN's training time. Here each core takes whole
 /// samples instead: it unrolls one sample's windows into a column matrix small enough to stay in cache,
-/// multiplies with single-threaded OpenBLAS, and writes the result in place in (N, O, Ho, Wo) order.
-/// Weight gradients are summed per core and the partial sums added once at the end.
+/// multiplies on its own thread (`gemm`), and writes the result in place in (N, O, Ho, Wo) order.
+/// Weight gradients are summed per block of samples and the blocks added once at the end.
 ///
 /// With groups, the column matrix's rows and the output channels split into `groups` equal blocks, and
 /// block g of the output only reads block g of the rows.
@@ -30,7 +30,7 @@ struct ConvolutionPlan {
         return multiplyAdds < 1 << 18 ? 1 : Swift.min(Parallelism.cores, batch)
     }
 
-    /// On one thread, a single large product may still use OpenBLAS's threads.
+    /// With one worker (a batch of one), a single large product may still be shared among the cores.
     func product(workers: Int) -> ProductFunction { workers > 1 ? gemm : parallelGEMM }
 
     /// Scratch for one column matrix per worker, or nil when the image itself is its column matrix.
