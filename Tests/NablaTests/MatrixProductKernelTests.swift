@@ -41,4 +41,25 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: [(false, false), (true, true)])
+    func productsSharedAmongCoresMatchOneThread(_ transposes: (Bool, Bool)) {
+        // Above the split threshold (2²⁴ multiply-adds): cut by rows (m > n) and by columns (n ≥ m).
+        let (transposeA, transposeB) = transposes
+        let random = RandomGenerator(seed: 13)
+        for (m, n, k) in [(300, 250, 260), (100, 700, 300)] {
+            let a = random.normal([m * k]).scalars, b = random.normal([k * n]).scalars
+            let lda = transposeA ? m : k, ldb = transposeB ? k : n
+            var shared = [Float](repeating: 0, count: m * n), single = shared
+            shared.withUnsafeMutableBufferPointer { output in
+                parallelGEMM(transposeA, transposeB, m, n, k, a, lda, b, ldb, output.baseAddress!, n)
+            }
+            single.withUnsafeMutableBufferPointer { output in
+                gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, output.baseAddress!, n)
+            }
+            expectClose(shared.map(Double.init), single.map(Double.init), shape: [m, n],
+                        "\(m)×\(n)×\(k) transposed \(transposes) shared among cores",
+                        tolerance: Tolerance(absolute: 1e-4, relative: 1e-5))
+        }
+    }
 }

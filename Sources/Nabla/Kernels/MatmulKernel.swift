@@ -1,14 +1,14 @@
 import CNablaBLAS
 import CNablaKernels
 
-/// Batched, broadcasting matrix products through OpenBLAS's `cblas_sgemm`.
+/// Batched, broadcasting matrix products through `gemm` (Nabla's kernel or OpenBLAS's `cblas_sgemm`).
 ///
 /// Transposed views are passed to BLAS as transposed operands instead of being copied; a batch that
 /// multiplies by one shared matrix (a linear layer on [batch, time, features]) becomes a single GEMM.
 ///
-/// Threading: one large product runs on OpenBLAS's own threads; a batch of small products runs one
-/// whole product per core, each on one thread (OpenBLAS is kept at one thread between calls so that
-/// batch work never nests its threads inside Nabla's). Products on one thread use Nabla's AVX-512
+/// Threading: one large product is shared among the cores (`parallelGEMM`); a batch of small products
+/// runs one whole product per core, each on one thread (OpenBLAS is kept at one thread between calls so
+/// that batch work never nests its threads inside Nabla's). Products on one thread use Nabla's AVX-512
 /// kernel where the processor has it (see `gemm`).
 func matmulKernel(_ a: Tensor, _ b: Tensor) -> Tensor {
     let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
