@@ -125,11 +125,10 @@ private func adamLoop(_ range: Range<Int>, _ values: UnsafeMutablePointer<Float>
 }
 
 /// `torch.optim.Adam`'s hyper-parameters and defaults.
-public struct AdamConfiguration: OptimizerConfiguration {
+public struct AdamConfiguration: AdamFamilyConfiguration {
+    public static let optimizerName = "Adam"
     public var learningRate: Double
-    /// β₁, the decay of the gradient's running mean.
     public var beta1: Double
-    /// β₂, the decay of the squared gradient's running mean.
     public var beta2: Double
     public var epsilon: Double
     /// L2 penalty added to the gradient (not decoupled; see `AdamW`).
@@ -147,19 +146,11 @@ public struct AdamConfiguration: OptimizerConfiguration {
     }
 
     public init() { self.init(learningRate: 1e-3) }
-
-    public var scheduledMomentum: Double? {
-        get { beta1 }
-        set { if let newValue { beta1 = newValue } }
-    }
-
-    public func validate() {
-        validateAdamFamily("Adam", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
-    }
 }
 
 /// `torch.optim.AdamW`'s hyper-parameters and defaults (weight decay 0.01, decoupled).
-public struct AdamWConfiguration: OptimizerConfiguration {
+public struct AdamWConfiguration: AdamFamilyConfiguration {
+    public static let optimizerName = "AdamW"
     public var learningRate: Double
     public var beta1: Double
     public var beta2: Double
@@ -179,24 +170,38 @@ public struct AdamWConfiguration: OptimizerConfiguration {
     }
 
     public init() { self.init(learningRate: 1e-3) }
+}
 
+/// The hyper-parameters every Adam-family optimiser shares (Adam, AdamW, RAdam, SWATS): the learning
+/// rate, the two moment decays, ε and a weight decay. β₁ is the coefficient a one-cycle schedule cycles.
+public protocol AdamFamilyConfiguration: OptimizerHyperParameters {
+    /// The optimiser's name in messages ("Adam", "AdamW", ...).
+    static var optimizerName: String { get }
+    /// β₁, the decay of the gradient's running mean.
+    var beta1: Double { get set }
+    /// β₂, the decay of the squared gradient's running mean.
+    var beta2: Double { get set }
+    var epsilon: Double { get set }
+    var weightDecay: Double { get set }
+}
+
+extension AdamFamilyConfiguration {
     public var scheduledMomentum: Double? {
         get { beta1 }
         set { if let newValue { beta1 = newValue } }
     }
 
-    public func validate() {
-        validateAdamFamily("AdamW", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
-    }
-}
+    public func validate() { validateAdamFamily() }
 
-/// PyTorch's range checks for the Adam family.
-func validateAdamFamily(_ name: String, learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double) {
-    precondition(learningRate >= 0, "\(name): learning rate must not be negative, got \(learningRate)")
-    precondition(epsilon >= 0, "\(name): epsilon must not be negative, got \(epsilon)")
-    precondition((0..<1).contains(beta1), "\(name): beta1 must be in [0, 1), got \(beta1)")
-    precondition((0..<1).contains(beta2), "\(name): beta2 must be in [0, 1), got \(beta2)")
-    precondition(weightDecay >= 0, "\(name): weight decay must not be negative, got \(weightDecay)")
+    /// PyTorch's range checks for the Adam family.
+    func validateAdamFamily() {
+        let name = Self.optimizerName
+        precondition(learningRate >= 0, "\(name): learning rate must not be negative, got \(learningRate)")
+        precondition(epsilon >= 0, "\(name): epsilon must not be negative, got \(epsilon)")
+        precondition((0..<1).contains(beta1), "\(name): beta1 must be in [0, 1), got \(beta1)")
+        precondition((0..<1).contains(beta2), "\(name): beta2 must be in [0, 1), got \(beta2)")
+        precondition(weightDecay >= 0, "\(name): weight decay must not be negative, got \(weightDecay)")
+    }
 }
 
 /// Per-parameter state of `Adam`, `AdamW` and `RAdam` (PyTorch's `step`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`).

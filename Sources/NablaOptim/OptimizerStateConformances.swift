@@ -174,70 +174,71 @@ private struct SavedState {
 
 // MARK: Hyper-parameters
 
-extension AdamConfiguration: OptimizerHyperParameters {
-    public var hyperParameters: [String: OptimizerHyperParameter] {
+extension AdamFamilyConfiguration {
+    /// `lr`, `betas`, `eps` and `weight_decay`, which every Adam-family optimiser has.
+    fileprivate var sharedHyperParameters: [String: OptimizerHyperParameter] {
         ["lr": .number(learningRate), "betas": .numbers([beta1, beta2]), "eps": .number(epsilon),
-         "weight_decay": .number(weightDecay), "amsgrad": .flag(amsgrad)]
+         "weight_decay": .number(weightDecay)]
+    }
+
+    fileprivate mutating func readSharedHyperParameters(_ reader: inout HyperParameterReader) throws {
+        try reader.rate(&learningRate)
+        var (first, second) = (beta1, beta2)   // two inout accesses to one `self` would overlap
+        try reader.betas(&first, &second)
+        (beta1, beta2) = (first, second)
+        try reader.nonNegative("eps", &epsilon)
+        try reader.nonNegative("weight_decay", &weightDecay)
+    }
+}
+
+extension AdamConfiguration {
+    public var hyperParameters: [String: OptimizerHyperParameter] {
+        sharedHyperParameters.merging(["amsgrad": .flag(amsgrad)]) { _, added in added }
     }
 
     public mutating func setHyperParameters(_ values: [String: OptimizerHyperParameter]) throws {
         var reader = HyperParameterReader(values)
-        try reader.rate(&learningRate)
-        try reader.betas(&beta1, &beta2)
-        try reader.nonNegative("eps", &epsilon)
-        try reader.nonNegative("weight_decay", &weightDecay)
+        try readSharedHyperParameters(&reader)
         try reader.flag("amsgrad", &amsgrad)
         try reader.finish()
     }
 }
 
-extension AdamWConfiguration: OptimizerHyperParameters {
+extension AdamWConfiguration {
     public var hyperParameters: [String: OptimizerHyperParameter] {
-        ["lr": .number(learningRate), "betas": .numbers([beta1, beta2]), "eps": .number(epsilon),
-         "weight_decay": .number(weightDecay), "amsgrad": .flag(amsgrad)]
+        sharedHyperParameters.merging(["amsgrad": .flag(amsgrad)]) { _, added in added }
     }
 
     public mutating func setHyperParameters(_ values: [String: OptimizerHyperParameter]) throws {
         var reader = HyperParameterReader(values)
-        try reader.rate(&learningRate)
-        try reader.betas(&beta1, &beta2)
-        try reader.nonNegative("eps", &epsilon)
-        try reader.nonNegative("weight_decay", &weightDecay)
+        try readSharedHyperParameters(&reader)
         try reader.flag("amsgrad", &amsgrad)
         try reader.finish()
     }
 }
 
-extension RAdamConfiguration: OptimizerHyperParameters {
+extension RAdamConfiguration {
     public var hyperParameters: [String: OptimizerHyperParameter] {
-        ["lr": .number(learningRate), "betas": .numbers([beta1, beta2]), "eps": .number(epsilon),
-         "weight_decay": .number(weightDecay), "decoupled_weight_decay": .flag(decoupledWeightDecay)]
+        sharedHyperParameters.merging(["decoupled_weight_decay": .flag(decoupledWeightDecay)]) { _, added in added }
     }
 
     public mutating func setHyperParameters(_ values: [String: OptimizerHyperParameter]) throws {
         var reader = HyperParameterReader(values)
-        try reader.rate(&learningRate)
-        try reader.betas(&beta1, &beta2)
-        try reader.nonNegative("eps", &epsilon)
-        try reader.nonNegative("weight_decay", &weightDecay)
+        try readSharedHyperParameters(&reader)
         try reader.flag("decoupled_weight_decay", &decoupledWeightDecay)
         try reader.finish()
     }
 }
 
-extension SWATSConfiguration: OptimizerHyperParameters {
+extension SWATSConfiguration {
     public var hyperParameters: [String: OptimizerHyperParameter] {
-        ["lr": .number(learningRate), "betas": .numbers([beta1, beta2]), "eps": .number(epsilon),
-         "weight_decay": .number(weightDecay), "switch_tolerance": .number(switchTolerance),
-         "minimum_adam_steps": .number(Double(minimumAdamSteps))]
+        sharedHyperParameters.merging(["switch_tolerance": .number(switchTolerance),
+                                       "minimum_adam_steps": .number(Double(minimumAdamSteps))]) { _, added in added }
     }
 
     public mutating func setHyperParameters(_ values: [String: OptimizerHyperParameter]) throws {
         var reader = HyperParameterReader(values)
-        try reader.rate(&learningRate)
-        try reader.betas(&beta1, &beta2)
-        try reader.nonNegative("eps", &epsilon)
-        try reader.nonNegative("weight_decay", &weightDecay)
+        try readSharedHyperParameters(&reader)
         try reader.nonNegative("switch_tolerance", &switchTolerance)
         var steps = Double(minimumAdamSteps)
         try reader.nonNegative("minimum_adam_steps", &steps)

@@ -73,7 +73,8 @@ public final class RAdam: OptimizerBase<RAdamConfiguration, AdamState> {
 }
 
 /// `torch.optim.RAdam`'s hyper-parameters and defaults.
-public struct RAdamConfiguration: OptimizerConfiguration {
+public struct RAdamConfiguration: AdamFamilyConfiguration {
+    public static let optimizerName = "RAdam"
     public var learningRate: Double
     public var beta1: Double
     public var beta2: Double
@@ -93,13 +94,4 @@ public struct RAdamConfiguration: OptimizerConfiguration {
     }
 
     public init() { self.init(learningRate: 1e-3) }
-
-    public var scheduledMomentum: Double? {
-        get { beta1 }
-        set { if let newValue { beta1 = newValue } }
-    }
-
-    public func validate() {
-        validateAdamFamily("RAdam", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
-    }
 }

@@ -116,7 +116,8 @@ public final class SWATS: OptimizerBase<SWATSConfiguration, SWATSState> {
 }
 
 /// Hyper-parameters of `SWATS`: Adam's (PyTorch's defaults) and the switching rule's.
-public struct SWATSConfiguration: OptimizerConfiguration {
+public struct SWATSConfiguration: AdamFamilyConfiguration {
+    public static let optimizerName = "SWATS"
     public var learningRate: Double
     /// β₁: Adam's first-moment decay, and the SGD phase's momentum.
     public var beta1: Double
@@ -143,13 +144,8 @@ public struct SWATSConfiguration: OptimizerConfiguration {
 
     public init() { self.init(learningRate: 1e-3) }
 
-    public var scheduledMomentum: Double? {
-        get { beta1 }
-        set { if let newValue { beta1 = newValue } }
-    }
-
     public func validate() {
-        validateAdamFamily("SWATS", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
+        validateAdamFamily()
         precondition(switchTolerance >= 0, "SWATS: switch tolerance must not be negative, got \(switchTolerance)")
         precondition(minimumAdamSteps >= 1, "SWATS: minimum Adam steps must be at least 1, got \(minimumAdamSteps)")
     }
