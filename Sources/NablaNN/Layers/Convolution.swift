@@ -65,11 +65,8 @@ public final class Conv2d: Module, Layer {
                 generator: RandomGenerator) {
         validateConvolution("Conv2d", inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
                             stride: stride, padding: padding, dilation: dilation, groups: groups)
-        let shape = [outputChannels, inputChannels / groups, kernelSize.height, kernelSize.width]
-        // PyTorch: kaiming_uniform_(a=√5) for the weight, which is U(±1/√fanIn), and the same bound for the bias.
-        let bound = 1 / Float(Initialization.fans(shape).fanIn).squareRoot()
-        weight = Initialization.uniform(shape, bound: bound, generator: generator)
-        self.bias = bias ? Initialization.uniform([outputChannels], bound: bound, generator: generator) : nil
+        (weight, self.bias) = convolutionParameters([outputChannels, inputChannels / groups, kernelSize.height, kernelSize.width],
+                                                    bias: bias, generator: generator)
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
@@ -127,10 +124,8 @@ public final class Conv1d: Module, Layer {
         validateConvolution("Conv1d", inputChannels: inputChannels, outputChannels: outputChannels,
                             kernelSize: Size2(1, kernelSize), stride: Size2(1, stride), padding: padding,
                             dilation: Size2(1, dilation), groups: groups)
-        let shape = [outputChannels, inputChannels / groups, kernelSize]
-        let bound = 1 / Float(Initialization.fans(shape).fanIn).squareRoot()
-        weight = Initialization.uniform(shape, bound: bound, generator: generator)
-        self.bias = bias ? Initialization.uniform([outputChannels], bound: bound, generator: generator) : nil
+        (weight, self.bias) = convolutionParameters([outputChannels, inputChannels / groups, kernelSize],
+                                                    bias: bias, generator: generator)
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
@@ -153,6 +148,18 @@ public final class Conv1d: Module, Layer {
         return conv1d(padded, weight: weight, bias: bias, stride: stride, padding: before.width, dilation: dilation,
                       groups: groups)
     }
+}
+
+/// A convolution's weight of `weightShape` and, with `bias`, a bias of `biasCount` elements (the output
+/// channels: `weightShape[0]` unless given), initialised as PyTorch does: kaiming_uniform_(a=√5) for the
+/// weight, which is U(±1/√fanIn) with the fan-in read from axis 1 on, and the same bound for the bias.
+/// The weight is drawn first, as in PyTorch.
+func convolutionParameters(_ weightShape: [Int], biasCount: Int? = nil, bias: Bool,
+                           generator: RandomGenerator) -> (weight: Tensor, bias: Tensor?) {
+    let bound = 1 / Float(Initialization.fans(weightShape).fanIn).squareRoot()
+    let weight = Initialization.uniform(weightShape, bound: bound, generator: generator)
+    let shift = bias ? Initialization.uniform([biasCount ?? weightShape[0]], bound: bound, generator: generator) : nil
+    return (weight, shift)
 }
 
 /// The checks PyTorch makes when a convolution is built, with the layer's name in the message.

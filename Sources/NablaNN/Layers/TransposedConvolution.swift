@@ -35,11 +35,9 @@ public final class ConvTranspose2d: Module, Layer {
                      && outputPadding.height < Swift.max(stride.height, dilation.height)
                      && outputPadding.width < Swift.max(stride.width, dilation.width),
                      "ConvTranspose2d: output padding \(outputPadding) must be smaller than stride \(stride) or dilation \(dilation)")
-        let shape = [inputChannels, outputChannels / groups, kernelSize.height, kernelSize.width]
-        // `fans` reads axis 1 as the fan-in: for this layout that is outputChannels/groups, PyTorch's choice.
-        let bound = 1 / Float(Initialization.fans(shape).fanIn).squareRoot()
-        weight = Initialization.uniform(shape, bound: bound, generator: generator)
-        self.bias = bias ? Initialization.uniform([outputChannels], bound: bound, generator: generator) : nil
+        // The fan-in is read from axis 1: for this layout that is outputChannels/groups, PyTorch's choice.
+        (weight, self.bias) = convolutionParameters([inputChannels, outputChannels / groups, kernelSize.height, kernelSize.width],
+                                                    biasCount: outputChannels, bias: bias, generator: generator)
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding
