@@ -5,9 +5,11 @@ import Glibc
 #endif
 
 /// Splits `0..<count` into contiguous chunks run on all cores when the work is large enough to pay for
-/// the hand-off (about 50 µs of thread wake-up); small work runs inline.
+/// the hand-off (about 50 µs of thread wake-up): at most one chunk per core, each of at least
+/// `minimumPerChunk` items; small work runs inline. Public so that the libraries built on Nabla (the
+/// optimisers' update loops) spread their loops the same way.
 @inline(__always)
-func parallelChunks(_ count: Int, minimumPerChunk: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
+public func parallelChunks(_ count: Int, minimumPerChunk: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
     let chunks = min(Parallelism.cores, count / minimumPerChunk)
     if chunks <= 1 { body(0..<count); return }
     let size = (count + chunks - 1) / chunks
@@ -46,6 +48,25 @@ func parallelItems(_ count: Int, workers: Int, _ body: (_ item: Int, _ worker: I
 private final class ItemCounter: Sendable {
     private let next = Atomic<Int>(0)
     func claim() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
+}
+
+/// `parallelChunks` for work that yields a result per chunk (a partial sum): the results in chunk order,
+/// so that adding them up gives the same value on every run.
+public func parallelChunkResults<Result>(_ count: Int, minimumPerChunk: Int = 1 << 16,
+                                         _ body: (Range<Int>) -> Result) -> [Result] {
+    let chunks = min(Parallelism.cores, count / minimumPerChunk)
+    if chunks <= 1 { return [body(0..<count)] }
+    let size = (count + chunks - 1) / chunks
+    let results = UnsafeMutableBufferPointer<Result>.allocate(capacity: chunks)
+    defer { results.deinitialize().deallocate() }
+    withoutActuallyEscaping(body) { body in
+        let box = UncheckedSendable((body, results))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = chunk * size
+            (box.value.1.baseAddress! + chunk).initialize(to: box.value.0(start..<min(start + size, count)))
+        }
+    }
+    return Array(results)
 }
 
 enum Parallelism {
