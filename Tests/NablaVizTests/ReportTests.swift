@@ -1,4 +1,5 @@
 import Foundation
+import NablaData
 import Testing
 @testable import NablaViz
 
@@ -155,12 +156,17 @@ func embeddedImages(in html: String) throws -> [Bitmap] {
     }
 
     @Test func jsonParserKeepsOrderAndAcceptsPythonSpecials() throws {
-        let value = try JSONValue.parse(#"{"b": 1, "a": [true, null, "x\u00e9\n"], "loss": NaN, "big": -Infinity}"#)
+        let value = try JSONValue.parse(#"{"b": 1, "a": [true, null, "x\u00e9\n"], "loss": NaN, "big": -Infinity}"#, rules: .python)
         #expect(value.members?.map(\.key) == ["b", "a", "loss", "big"])
         #expect(value["loss"]?.number?.isNaN == true)
+        #expect(value["big"]?.number == -.infinity)
         #expect(value["a"]?.array?[2].string == "xé\n")
+        // Strict rules (the default) refuse Python's specials and repeated keys; Python's keep the last.
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"loss": NaN}"#) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"a": 1, "a": 2}"#) }
+        #expect(try JSONValue.parse(#"{"a": 1, "a": 2}"#, rules: .python)["a"]?.number == 2)
         for broken in ["", "{", "{\"a\" 1}", "[1,]", "\"unterminated", "tru", "{\"a\": 1} extra", String(repeating: "[", count: 1000)] {
-            #expect(throws: JSONParseError.self, "\(broken.prefix(20))") { try JSONValue.parse(broken) }
+            #expect(throws: JSONParseError.self, "\(broken.prefix(20))") { try JSONValue.parse(broken, rules: .python) }
         }
     }
 }

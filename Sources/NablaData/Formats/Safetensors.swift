@@ -56,18 +56,24 @@ public enum Safetensors {
         guard headerBytes.first == UInt8(ascii: "{") else {
             throw DataError(.invalidFormat, file: name, "the header does not start with '{'; this is not a safetensors file")
         }
-        let header = try SafetensorsJSON.parse(headerBytes, name: name)
+        let header: JSONValue
+        do {
+            header = try JSONValue.parse(headerBytes, rules: .strict)
+        } catch let error as JSONParseError {
+            throw DataError(.invalidFormat, file: name,
+                            "the header is not valid JSON at byte \(error.offset + 1) of the header: \(error.problem)")
+        }
         guard case .object(let members) = header else {
             throw DataError(.invalidFormat, file: name, "the header is not a JSON object")
         }
 
         var metadata: [String: String] = [:]
         var entries: [SafetensorsEntry] = []
-        for (key, value) in members {
-            if key == "__metadata__" {
-                metadata = try parseMetadata(value, name: name)
+        for member in members {
+            if member.key == "__metadata__" {
+                metadata = try parseMetadata(member.value, name: name)
             } else {
-                entries.append(try parseEntry(key, value, name: name))
+                entries.append(try parseEntry(member.key, member.value, name: name))
             }
         }
 
@@ -98,26 +104,26 @@ public enum Safetensors {
         return SafetensorsFile(name: name, metadata: metadata, entries: entries, bytes: bytes)
     }
 
-    private static func parseMetadata(_ value: SafetensorsJSON, name: String) throws -> [String: String] {
+    private static func parseMetadata(_ value: JSONValue, name: String) throws -> [String: String] {
         guard case .object(let members) = value else {
             throw DataError(.invalidFormat, file: name, "'__metadata__' must be an object of strings")
         }
         var result: [String: String] = [:]
-        for (key, value) in members {
-            guard case .string(let text) = value else {
-                throw DataError(.invalidFormat, file: name, "'__metadata__' entry '\(key)' is not a string; safetensors metadata holds strings only")
+        for member in members {
+            guard case .string(let text) = member.value else {
+                throw DataError(.invalidFormat, file: name, "'__metadata__' entry '\(member.key)' is not a string; safetensors metadata holds strings only")
             }
-            result[key] = text
+            result[member.key] = text
         }
         return result
     }
 
-    private static func parseEntry(_ key: String, _ value: SafetensorsJSON, name: String) throws -> SafetensorsEntry {
+    private static func parseEntry(_ key: String, _ value: JSONValue, name: String) throws -> SafetensorsEntry {
         func invalid(_ problem: String) -> DataError {
             DataError(.invalidFormat, file: name, "tensor '\(key)': \(problem)")
         }
         guard case .object(let fields) = value else { throw invalid("its entry is not an object") }
-        func field(_ field: String) throws -> SafetensorsJSON {
+        func field(_ field: String) throws -> JSONValue {
             guard let found = fields.first(where: { $0.key == field })?.value else { throw invalid("'\(field)' is missing") }
             return found
         }
@@ -128,14 +134,14 @@ public enum Safetensors {
         }
         guard case .array(let dimensions) = try field("shape") else { throw invalid("'shape' is not a list") }
         let shape = try dimensions.map { dimension -> Int in
-            guard let size = dimension.nonNegativeInteger else { throw invalid("'shape' holds \(dimension.text), not a non-negative integer") }
+            guard let size = dimension.nonNegativeInteger else { throw invalid("'shape' holds \(dimension.jsonText), not a non-negative integer") }
             return size
         }
         guard case .array(let offsets) = try field("data_offsets"), offsets.count == 2 else {
             throw invalid("'data_offsets' is not a list of two integers")
         }
         guard let begin = offsets[0].nonNegativeInteger, let end = offsets[1].nonNegativeInteger else {
-            throw invalid("'data_offsets' holds \(offsets[0].text) and \(offsets[1].text), not two non-negative integers that fit in 64 bits")
+            throw invalid("'data_offsets' holds \(offsets[0].jsonText) and \(offsets[1].jsonText), not two non-negative integers that fit in 64 bits")
         }
         guard begin <= end else { throw invalid("'data_offsets' [\(begin), \(end)] end before they begin") }
         // Overflow-checked: a declared 10¹² × 10¹² tensor is an error here, not an allocation later.
@@ -171,22 +177,22 @@ public enum Safetensors {
             if leftRank != rightRank { return leftRank > rightRank }
             return Array(left.key.utf8).lexicographicallyPrecedes(Array(right.key.utf8))
         }
-        var members: [(key: String, value: SafetensorsJSON)] = []
+        var members: [JSONMember] = []
         if !metadata.isEmpty {
             let sorted = metadata.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-            members.append(("__metadata__", .object(sorted.map { ($0.key, .string($0.value)) })))
+            members.append(JSONMember(key: "__metadata__", value: .object(sorted.map { JSONMember(key: $0.key, value: .string($0.value)) })))
         }
         var offset = 0
         for (name, tensor) in ordered {
             let size = tensor.byteCount
-            members.append((name, .object([
-                ("dtype", .string(tensor.dataType.rawValue)),
-                ("shape", .array(tensor.shape.map { .number(String($0)) })),
-                ("data_offsets", .array([.number(String(offset)), .number(String(offset + size))])),
+            members.append(JSONMember(key: name, value: .object([
+                JSONMember(key: "dtype", value: .string(tensor.dataType.rawValue)),
+                JSONMember(key: "shape", value: .array(tensor.shape.map(JSONValue.integer))),
+                JSONMember(key: "data_offsets", value: .array([.integer(offset), .integer(offset + size)])),
             ])))
             offset += size
         }
-        var header = Array(SafetensorsJSON.object(members).text.utf8)
+        var header = Array(JSONValue.object(members).jsonText.utf8)
         header += repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
 
         var bytes: [UInt8] = []

@@ -88,7 +88,7 @@ public struct RunFolder {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { continue }
             do {
-                guard let members = try JSONValue.parse(trimmed).members else {
+                guard let members = try JSONValue.parse(trimmed, rules: .python).members else {
                     metricsWarnings.append("line \(index + 1) is not a JSON object; skipped")
                     continue
                 }
@@ -112,7 +112,7 @@ public struct RunFolder {
     static func readJSON(_ file: URL) -> Result<JSONValue, RunFileError> {
         readText(file).flatMap { text in
             do {
-                return .success(try JSONValue.parse(text))
+                return .success(try JSONValue.parse(text, rules: .python))
             } catch {
                 return .failure(RunFileError(file: file.lastPathComponent, problem: "is not valid JSON (\(error))"))
             }

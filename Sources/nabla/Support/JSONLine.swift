@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import NablaData
 
 /// A value that can stand in a JSON line: numbers, strings and booleans, nothing nested.
 protocol JSONScalar {
@@ -29,19 +30,9 @@ extension Float: JSONScalar {
 
 extension String: JSONScalar {
     var jsonText: String {
-        var text = "\""
-        for character in unicodeScalars {
-            switch character {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where character.value < 0x20: text += String(format: "\\u%04x", character.value)
-            default: text.unicodeScalars.append(character)
-            }
-        }
-        return text + "\""
+        var text = ""
+        JSONValue.writeString(self, to: &text)
+        return text
     }
 }
 
