@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 @testable import NablaNN
+import NablaTestSupport
 import Testing
 
 // MultiheadAttention, the Transformer layers and stacks, and the positional encodings beyond the

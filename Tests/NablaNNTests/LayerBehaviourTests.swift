@@ -1,5 +1,6 @@
 import Nabla
 @testable import NablaNN
+import NablaTestSupport
 import Testing
 
 // What each layer computes beyond its gradient: output shapes, PyTorch's padding and initialisation

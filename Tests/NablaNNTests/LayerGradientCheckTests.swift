@@ -1,5 +1,6 @@
 import Nabla
 @testable import NablaNN
+import NablaTestSupport
 import Testing
 
 // Every layer's backward pass against central finite differences: the analytic gradient of

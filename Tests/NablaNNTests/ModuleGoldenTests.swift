@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 @testable import NablaNN
+import NablaTestSupport
 import Testing
 
 // Layers against PyTorch (modules.json): load PyTorch's state_dict into the same layer, run it in the
@@ -31,29 +32,8 @@ extension NablaNNSuite {
 
         @Test(arguments: GoldenLayer.allCases)
         func matchesPyTorch(_ layer: GoldenLayer) throws {
-            let golden = try ModuleGolden.case(layer.rawValue)
             let module = layer.make()
-            // Strict: the layer must have exactly PyTorch's keys, buffers included.
-            try module.loadStateDictionary(golden.state())
-            if golden.isTraining { module.train() } else { module.eval() }
-
-            let input = golden.input.tensor(requiresGrad: true)
-            let output = module(input)
-            var errors = ["output": expectClose(output, golden.output.tensor(), "\(golden) output")]
-            output.backward(gradient: golden.gradientOfOutput.tensor())
-            errors["grad_input"] = expectClose(input.grad, golden.gradientOfInput.tensor(), "\(golden) input gradient")
-
-            let parameters = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.name, $0.tensor) })
-            #expect(Set(parameters.keys) == Set(golden.parameterGradients.keys), "\(golden): parameter names")
-            for (name, expected) in golden.parameterGradients.sorted(by: { $0.key < $1.key }) {
-                errors["grad \(name)"] = expectClose(parameters[name]?.grad, expected.tensor(), "\(golden) gradient of \(name)")
-            }
-            let buffers = Dictionary(uniqueKeysWithValues: module.namedBuffers().map { ($0.name, $0.tensor) })
-            for (name, expected) in golden.buffersAfter.sorted(by: { $0.key < $1.key }) {
-                errors["buffer \(name)"] = expectClose(buffers[name], expected.tensor(), "\(golden) buffer \(name) after the pass")
-            }
-            let summary = errors.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2e", $0.value))" }
-            print("golden \(golden.name) (\(golden.torch)): max |error| \(summary.joined(separator: ", "))")
+            try expectMatchesModuleGolden(layer.rawValue, module: module, forward: { module($0) })
         }
     }
 }

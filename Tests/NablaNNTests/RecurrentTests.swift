@@ -1,5 +1,6 @@
 import Nabla
 @testable import NablaNN
+import NablaTestSupport
 import Testing
 
 // RNN, LSTM and GRU beyond the PyTorch reference values: parameter names, gradients by finite

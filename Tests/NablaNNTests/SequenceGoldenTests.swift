@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 @testable import NablaNN
+import NablaTestSupport
 import Testing
 
 // Recurrent and attention layers against PyTorch (modules.json): load PyTorch's state_dict, run the
@@ -49,26 +50,8 @@ extension NablaNNSuite {
 
         @Test(arguments: SequenceGoldenCase.allCases)
         func matchesPyTorch(_ layer: SequenceGoldenCase) throws {
-            let golden = try ModuleGolden.case(layer.rawValue)
             let (module, forward) = layer.make()
-            // Strict: the module must have exactly PyTorch's keys.
-            try module.loadStateDictionary(golden.state())
-            if golden.isTraining { module.train() } else { module.eval() }
-
-            let input = golden.input.tensor(requiresGrad: true)
-            let output = forward(input)
-            var errors = ["output": expectClose(output, golden.output.tensor(), "\(golden) output")]
-            output.backward(gradient: golden.gradientOfOutput.tensor())
-            errors["grad_input"] = expectClose(input.grad, golden.gradientOfInput.tensor(), "\(golden) input gradient")
-
-            let parameters = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.name, $0.tensor) })
-            #expect(Set(parameters.keys) == Set(golden.parameterGradients.keys), "\(golden): parameter names")
-            for (name, expected) in golden.parameterGradients.sorted(by: { $0.key < $1.key }) {
-                errors["grad \(name)"] = expectClose(parameters[name]?.grad, expected.tensor(), "\(golden) gradient of \(name)")
-            }
-            let worst = errors.max { $0.value < $1.value }!
-            print("golden \(golden.name) (\(golden.torch)): max |error| output \(String(format: "%.2e", errors["output"]!)), "
-                  + "grad_input \(String(format: "%.2e", errors["grad_input"]!)), worst \(worst.key) \(String(format: "%.2e", worst.value))")
+            try expectMatchesModuleGolden(layer.rawValue, module: module, forward: forward)
         }
     }
 }

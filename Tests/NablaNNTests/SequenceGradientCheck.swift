@@ -1,5 +1,6 @@
 import Nabla
 @testable import NablaNN
+import NablaTestSupport
 import Testing
 
 /// Central finite differences for the sequence layers (recurrent, attention, Transformer): the analytic

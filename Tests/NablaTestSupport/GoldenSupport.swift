@@ -39,12 +39,18 @@ public struct Tolerance: CustomStringConvertible, Sendable {
 
 /// Checks that `actual` has `expected`'s shape and every element agrees within `tolerance`; on failure
 /// reports `label`, how many elements disagree, and the worst one with its index, expected and actual.
+/// Returns the largest absolute difference (infinite for a missing tensor or a wrong shape), for
+/// reports of how close a layer came.
 @discardableResult
-public func expectClose(_ actual: Tensor, _ expected: Tensor, _ label: String, tolerance: Tolerance = .golden,
-                 sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+public func expectClose(_ actual: Tensor?, _ expected: Tensor, _ label: String, tolerance: Tolerance = .golden,
+                 sourceLocation: SourceLocation = #_sourceLocation) -> Double {
+    guard let actual else {
+        Issue.record("\(label): no value (expected shape \(expected.shape))", sourceLocation: sourceLocation)
+        return .infinity
+    }
     guard actual.shape == expected.shape else {
         Issue.record("\(label): shape \(actual.shape) but expected \(expected.shape)", sourceLocation: sourceLocation)
-        return false
+        return .infinity
     }
     return expectClose(actual.scalars.map(Double.init), expected.scalars.map(Double.init), shape: expected.shape,
                        label, tolerance: tolerance, sourceLocation: sourceLocation)
@@ -53,21 +59,25 @@ public func expectClose(_ actual: Tensor, _ expected: Tensor, _ label: String, t
 /// The same check for flat arrays of values laid out row-major in `shape` (the shape names indices).
 @discardableResult
 public func expectClose(_ actual: [Double], _ expected: [Double], shape: [Int]? = nil, _ label: String,
-                 tolerance: Tolerance = .golden, sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+                 tolerance: Tolerance = .golden, sourceLocation: SourceLocation = #_sourceLocation) -> Double {
     guard actual.count == expected.count else {
         Issue.record("\(label): \(actual.count) values but expected \(expected.count)", sourceLocation: sourceLocation)
-        return false
+        return .infinity
     }
     var failures = 0
+    var largestDifference = 0.0
     var worst: (index: Int, excess: Double)? = nil
-    for index in actual.indices where !tolerance.allows(actual[index], expected[index]) {
+    for index in actual.indices {
+        let difference = Swift.abs(actual[index] - expected[index])
+        if expected[index].isFinite { largestDifference = Swift.max(largestDifference, difference.isNaN ? .infinity : difference) }
+        guard !tolerance.allows(actual[index], expected[index]) else { continue }
         failures += 1
         // How many times the allowance the error is; NaN where a number was expected counts as worst.
         let excess = actual[index].isFinite
             ? Swift.abs(actual[index] - expected[index]) / tolerance.allowance(for: expected[index]) : .infinity
         if worst == nil || excess > worst!.excess { worst = (index, excess) }
     }
-    guard let worst else { return true }
+    guard let worst else { return largestDifference }
     let position = shape.map { "\(multiIndex(worst.index, shape: $0))" } ?? "[\(worst.index)]"
     let difference = Swift.abs(actual[worst.index] - expected[worst.index])
     Issue.record("""
@@ -75,13 +85,13 @@ public func expectClose(_ actual: [Double], _ expected: [Double], shape: [Int]? 
         expected \(expected[worst.index]), actual \(actual[worst.index]), \
         |difference| \(difference) > allowed \(tolerance.allowance(for: expected[worst.index]))
         """, sourceLocation: sourceLocation)
-    return false
+    return largestDifference
 }
 
 /// A tensor's row-major values against expected values (derived by hand).
 @discardableResult
 public func expectClose(_ actual: Tensor, _ expected: [Double], _ label: String, tolerance: Tolerance = .golden,
-                 sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+                 sourceLocation: SourceLocation = #_sourceLocation) -> Double {
     expectClose(actual.scalars.map(Double.init), expected, shape: actual.shape, label, tolerance: tolerance,
                 sourceLocation: sourceLocation)
 }
@@ -89,7 +99,7 @@ public func expectClose(_ actual: Tensor, _ expected: [Double], _ label: String,
 /// One scalar against one expected value.
 @discardableResult
 public func expectClose(_ actual: Float, _ expected: Double, _ label: String, tolerance: Tolerance = .golden,
-                 sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+                 sourceLocation: SourceLocation = #_sourceLocation) -> Double {
     expectClose([Double(actual)], [expected], label, tolerance: tolerance, sourceLocation: sourceLocation)
 }
 
