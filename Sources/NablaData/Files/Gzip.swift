@@ -39,20 +39,8 @@ public enum Gzip {
                 let target = min(max(output.count * 2, 1 << 16), maximumBytes + 1)
                 output.append(contentsOf: repeatElement(0, count: target - output.count))
             }
-            let (status, outputRoomAfter) = compressed.withUnsafeBufferPointer { input in
-                output.withUnsafeMutableBufferPointer { out in
-                    let inputLeft = min(input.count - consumed, Int(UInt32.max))
-                    let outputRoom = min(out.count - produced, Int(UInt32.max))
-                    stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress.map { $0 + consumed })
-                    stream.avail_in = UInt32(inputLeft)
-                    stream.next_out = out.baseAddress! + produced
-                    stream.avail_out = UInt32(outputRoom)
-                    let status = inflate(&stream, Z_NO_FLUSH)
-                    consumed += inputLeft - Int(stream.avail_in)
-                    produced += outputRoom - Int(stream.avail_out)
-                    return (status, Int(stream.avail_out))
-                }
-            }
+            let status = step(&stream, compressed, &consumed, &output, &produced) { stream, _ in inflate(&stream, Z_NO_FLUSH) }
+            let outputRoomAfter = Int(stream.avail_out)
             switch status {
             case Z_STREAM_END:
                 // Another gzip member may follow (as `cat a.gz b.gz` makes); zero padding after the last one
@@ -103,26 +91,36 @@ public enum Gzip {
         var status = Z_OK
         while status != Z_STREAM_END {
             if produced == output.count { output.append(contentsOf: repeatElement(0, count: output.count)) }
-            status = bytes.withUnsafeBufferPointer { input in
-                output.withUnsafeMutableBufferPointer { out in
-                    let inputLeft = min(input.count - consumed, Int(UInt32.max))
-                    let outputRoom = min(out.count - produced, Int(UInt32.max))
-                    stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress.map { $0 + consumed })
-                    stream.avail_in = UInt32(inputLeft)
-                    stream.next_out = out.baseAddress! + produced
-                    stream.avail_out = UInt32(outputRoom)
-                    let finish = consumed + inputLeft == input.count
-                    let status = deflate(&stream, finish ? Z_FINISH : Z_NO_FLUSH)
-                    consumed += inputLeft - Int(stream.avail_in)
-                    produced += outputRoom - Int(stream.avail_out)
-                    return status
-                }
+            status = step(&stream, bytes, &consumed, &output, &produced) { stream, allInputGiven in
+                deflate(&stream, allInputGiven ? Z_FINISH : Z_NO_FLUSH)
             }
             precondition(status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR,
                          "Gzip.compress: zlib deflate failed with \(status)")
         }
         output.removeLast(output.count - produced)
         return output
+    }
+
+    /// One call of `operation` (inflate or deflate) on the rest of `input` (from `consumed`) into the rest of
+    /// `output` (from `produced`), advancing both counts by what it used. zlib counts in 32 bits, so at
+    /// most 4 GiB go in and out per call; `operation` learns whether the whole rest of the input was given.
+    private static func step(_ stream: inout z_stream, _ input: [UInt8], _ consumed: inout Int,
+                             _ output: inout [UInt8], _ produced: inout Int,
+                             _ operation: (inout z_stream, _ allInputGiven: Bool) -> Int32) -> Int32 {
+        input.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { out in
+                let inputLeft = min(input.count - consumed, Int(UInt32.max))
+                let outputRoom = min(out.count - produced, Int(UInt32.max))
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress.map { $0 + consumed })
+                stream.avail_in = UInt32(inputLeft)
+                stream.next_out = out.baseAddress! + produced
+                stream.avail_out = UInt32(outputRoom)
+                let status = operation(&stream, consumed + inputLeft == input.count)
+                consumed += inputLeft - Int(stream.avail_in)
+                produced += outputRoom - Int(stream.avail_out)
+                return status
+            }
+        }
     }
 
     private static func tooLarge(_ name: String, _ maximumBytes: Int) -> DataError {
