@@ -14,21 +14,11 @@ struct CoreBenchmark: ParsableCommand {
         discussion: "Prints one JSON object per line. Every figure is the median over the repetitions."
     )
 
-    @Option(help: "Timed repetitions per measurement (default 7, or 3 with --quick).")
-    var repetitions: Int?
-
-    @Flag(help: "Small sizes and short batches: a smoke run that checks the command works, not a measurement.")
-    var quick = false
-
-    func validate() throws {
-        if let repetitions, repetitions < 1 {
-            throw ValidationError("--repetitions must be at least 1, not \(repetitions)")
-        }
-    }
+    @OptionGroup var options: TimingOptions
+    private var quick: Bool { options.quick }
 
     func run() {
-        let timing = InterleavedTiming(minimumBatchSeconds: quick ? 0.002 : 0.05,
-                                       repetitions: repetitions ?? (quick ? 3 : 7))
+        let timing = options.timing(defaultRepetitions: 7)
         let generator = RandomGenerator(seed: 0)
         printMachine()
         for n in quick ? [32, 64] : [256, 512, 1024] {

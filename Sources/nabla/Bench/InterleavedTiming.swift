@@ -1,3 +1,4 @@
+import ArgumentParser
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -66,4 +67,24 @@ func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     let middle = sorted.count / 2
     return sorted.count.isMultiple(of: 2) ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[middle]
+}
+
+/// The timing options of `bench core` and `bench optim`.
+struct TimingOptions: ParsableArguments {
+    @Option(help: "Timed repetitions per measurement (default 7 for core, 9 for optim; 3 with --quick).")
+    var repetitions: Int?
+
+    @Flag(help: "Small sizes and short batches: a smoke run that checks the command works, not a measurement.")
+    var quick = false
+
+    func validate() throws {
+        if let repetitions, repetitions < 1 {
+            throw ValidationError("--repetitions must be at least 1, not \(repetitions)")
+        }
+    }
+
+    /// Timing with these options: short batches and 3 repetitions under `--quick`.
+    func timing(defaultRepetitions: Int) -> InterleavedTiming {
+        InterleavedTiming(minimumBatchSeconds: quick ? 0.002 : 0.05, repetitions: repetitions ?? (quick ? 3 : defaultRepetitions))
+    }
 }

@@ -18,17 +18,8 @@ struct OptimizerBenchmark: ParsableCommand {
             """
     )
 
-    @Option(help: "Timed repetitions per measurement (default 9, or 3 with --quick).")
-    var repetitions: Int?
-
-    @Flag(help: "Small sizes and short batches: a smoke run that checks the command works, not a measurement.")
-    var quick = false
-
-    func validate() throws {
-        if let repetitions, repetitions < 1 {
-            throw ValidationError("--repetitions must be at least 1, not \(repetitions)")
-        }
-    }
+    @OptionGroup var options: TimingOptions
+    private var quick: Bool { options.quick }
 
     /// PyTorch 2.15 on CPU (2 threads), milliseconds per step, from PEERS.md.
     private static let pyTorchMilliseconds: [String: [Int: Double]] = [
@@ -37,7 +28,7 @@ struct OptimizerBenchmark: ParsableCommand {
     ]
 
     func run() {
-        let timing = InterleavedTiming(minimumBatchSeconds: quick ? 0.002 : 0.05, repetitions: repetitions ?? (quick ? 3 : 9))
+        let timing = options.timing(defaultRepetitions: 9)
         let generator = RandomGenerator(seed: 0)
         #if DEBUG
         let build = "debug"
