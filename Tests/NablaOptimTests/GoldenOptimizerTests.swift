@@ -27,6 +27,9 @@ import Testing
         case "adam_amsgrad": return Adam(parameters, configuration: .init(learningRate: 0.01, amsgrad: true))
         case "adamw": return AdamW(parameters, configuration: .init(learningRate: 0.01, weightDecay: 0.1))
         case "radam": return RAdam(parameters, configuration: .init(learningRate: 0.01))
+        case "adam_amsgrad_shrinking": return Adam(parameters, configuration: .init(learningRate: 0.01, amsgrad: true))
+        case "adam_beta2_0_99_shrinking": return Adam(parameters, configuration: .init(learningRate: 0.01, beta1: 0.9, beta2: 0.99))
+        case "rmsprop_centered": return RMSProp(parameters, configuration: .init(learningRate: 0.01, centered: true))
         default: return nil
         }
     }
@@ -43,6 +46,8 @@ import Testing
         }
     }
 
+    /// Each step's displacement p_t − p_{t−1} must match PyTorch's within a relative 1e-4. Comparing the
+    /// parameters themselves (rtol 1e-3 of a value near 1) let Adam with β₂ = 0.99 pass the β₂ = 0.999 case.
     @Test(arguments: GoldenOptimizerCase.names)
     func optimizerMatchesPyTorch(_ name: String) throws {
         let entry = try GoldenOptimizerCase.named(name)
@@ -50,11 +55,44 @@ import Testing
         parameter.requiresGrad = true
         let optimizer = try #require(Self.makeOptimizer(name, [parameter]))
         #expect(entry.gradients.count == entry.parametersAfterEachStep.count && !entry.gradients.isEmpty)
+        var expectedBefore = entry.initialParameter.scalars
         for (step, (gradient, expected)) in zip(entry.gradients, entry.parametersAfterEachStep).enumerated() {
+            let before = parameter.scalars
             parameter.grad = gradient
             optimizer.step()
+            let after = parameter.scalars, expectedAfter = expected.scalars
+            expectDisplacementsClose(before: before, after: after, expectedBefore: expectedBefore, expectedAfter: expectedAfter,
+                                     "\(entry.torch) step \(step + 1)")
             expectClose(parameter, expected, "\(entry.torch) after step \(step + 1)", tolerance: .optimizer)
+            expectedBefore = expectedAfter
         }
+    }
+
+    /// The same optimisers with one rule changed must fail the displacement check on the cases built to
+    /// catch that change: the check is strict enough to see a wrong rule.
+    @Test(arguments: [("adam", "adam_beta2_0_99_shrinking"), ("adam_beta2_0_99_shrinking", "adam"),
+                      ("adam_amsgrad_shrinking_without_maximum", "adam_amsgrad_shrinking"),
+                      ("rmsprop_uncentered", "rmsprop_centered")])
+    func wrongRuleFailsTheDisplacementCheck(_ mutated: String, _ golden: String) throws {
+        let entry = try GoldenOptimizerCase.named(golden)
+        let parameter = entry.initialParameter
+        parameter.requiresGrad = true
+        let optimizer: any Optimizer
+        switch mutated {
+        case "adam_amsgrad_shrinking_without_maximum": optimizer = Adam([parameter], configuration: .init(learningRate: 0.01))
+        case "rmsprop_uncentered": optimizer = RMSProp([parameter], configuration: .init(learningRate: 0.01))
+        default: optimizer = try #require(Self.makeOptimizer(mutated, [parameter]))
+        }
+        var expectedBefore = entry.initialParameter.scalars, worstExcess = 0.0
+        for (gradient, expected) in zip(entry.gradients, entry.parametersAfterEachStep) {
+            let before = parameter.scalars
+            parameter.grad = gradient
+            optimizer.step()
+            worstExcess = max(worstExcess, displacementExcess(before: before, after: parameter.scalars,
+                                                              expectedBefore: expectedBefore, expectedAfter: expected.scalars))
+            expectedBefore = expected.scalars
+        }
+        #expect(worstExcess > 1, "\(mutated) passed the displacement check of \(golden) (worst excess \(worstExcess))")
     }
 
     /// Read before each step through a scheduler driving an optimiser, as the golden values were taken.
@@ -74,4 +112,25 @@ import Testing
         expectClose(scheduler.schedule.learningRates(steps: entry.learningRates.count, initial: 0.1), entry.learningRates,
                     "\(name) read directly", tolerance: .optimizer)
     }
+}
+
+/// How far the worst displacement lies outside its allowance (≤ 1 passes): a relative 1e-4 of PyTorch's
+/// displacement, plus what float32 storage of the two parameters can represent (one unit in the last
+/// place of each) and the golden file's 8 printed decimals.
+func displacementExcess(before: [Float], after: [Float], expectedBefore: [Float], expectedAfter: [Float]) -> Double {
+    var worst = 0.0
+    for index in before.indices {
+        let actual = Double(after[index]) - Double(before[index])
+        let expected = Double(expectedAfter[index]) - Double(expectedBefore[index])
+        let allowance = 1e-4 * abs(expected) + Double(after[index].ulp) + Double(before[index].ulp) + 2e-8
+        worst = max(worst, abs(actual - expected) / allowance)
+    }
+    return worst
+}
+
+func expectDisplacementsClose(before: [Float], after: [Float], expectedBefore: [Float], expectedAfter: [Float],
+                              _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    let excess = displacementExcess(before: before, after: after, expectedBefore: expectedBefore, expectedAfter: expectedAfter)
+    #expect(excess <= 1, "\(label): displacement p_t − p_{t−1} off by \(excess)× its allowance (rtol 1e-4)",
+            sourceLocation: sourceLocation)
 }
