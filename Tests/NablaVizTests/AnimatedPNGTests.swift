@@ -118,11 +118,33 @@ private func movingDot(count: Int, alpha: UInt8 = 255) -> [Canvas] {
             }
         }
         #expect(problem(AnimatedPNG(frames: [])).contains("at least one frame"))
-        #expect(problem(AnimatedPNG(frames: frames + [Canvas(width: 3, height: 3)])).contains("frame 2 is 3×3 but frame 0 is 7×5"))
+        #expect(problem(AnimatedPNG(frames: frames + [Canvas(width: 3, height: 3)])).contains("frame 2 is 3×3 but the animation is 7×5"))
         #expect(problem(AnimatedPNG(frames: frames, delay: -1)).contains("delay -1.0"))
         #expect(problem(AnimatedPNG(frames: frames, delay: .nan)).contains("delay nan"))
         #expect(problem(AnimatedPNG(frames: frames, loops: -3)).contains("loop count -3"))
         #expect(problem(AnimatedPNG(frames: [Canvas(width: 0, height: 4)])).contains("empty 0×4"))
+    }
+
+    @Test func encoderStreamsTheSameFile() throws {
+        let frames = movingDot(count: 4)
+        var encoder = try AnimatedPNG.Encoder(width: 7, height: 5, loops: 3)
+        for frame in frames { try encoder.append(frame, delay: 0.2) }
+        #expect(encoder.frameCount == 4)
+        #expect(try encoder.finish() == AnimatedPNG(frames: frames, delay: 0.2, loops: 3).encode())
+        // finish() leaves the encoder able to take more frames: the acTL count follows.
+        try encoder.append(frames[0], delay: 0.2)
+        let longer = chunks(of: try encoder.finish())
+        #expect(uint32(longer[1].data, 0) == 5 && longer.allSatisfy { $0.crcMatches })
+
+        var opaque = try AnimatedPNG.Encoder(width: 7, height: 5)
+        do {
+            try opaque.append(movingDot(count: 1, alpha: 100)[0], delay: 0.1)
+            Issue.record("a translucent frame went into an RGB file")
+        } catch {
+            #expect("\(error)".contains("transparent: true"))
+        }
+        #expect(throws: PNGError.self) { try opaque.finish() }
+        #expect(throws: PNGError.self) { try AnimatedPNG.Encoder(width: 0, height: 5) }
     }
 
     /// With NABLA_VIZ_GALLERY set, saves an animation of an optimiser's path growing on Rosenbrock's
@@ -144,5 +166,13 @@ private func movingDot(count: Int, alpha: UInt8 = 255) -> [Canvas] {
         }
         try AnimatedPNG(frames: frames, delay: 0.4).write(to: gallery.appendingPathComponent("animation.png"))
         for (index, frame) in frames.enumerated() { try frame.writePNG(to: gallery.appendingPathComponent("animation-frame-\(index).png")) }
+        // Translucent frames: each must replace the last, not blend over it.
+        let translucent = (0..<3).map { index in
+            var canvas = Canvas(width: 30, height: 20, background: Color(red: 200, green: UInt8(60 * index), blue: 40, alpha: UInt8(60 + 80 * index)))
+            canvas.fillCircle(center: Point(x: 5 + 10 * Double(index), y: 10), radius: 4, color: .clear)
+            return canvas
+        }
+        try AnimatedPNG(frames: translucent, delays: [0.1, 0.2, 0.3], loops: 2).write(to: gallery.appendingPathComponent("translucent.png"))
+        for (index, frame) in translucent.enumerated() { try frame.writePNG(to: gallery.appendingPathComponent("translucent-frame-\(index).png")) }
     }
 }

@@ -18,25 +18,25 @@ public enum PNG {
     /// `compressionLevel` (0–9).
     public static func encode(_ bitmap: Bitmap, compressionLevel: Int = 6) throws -> [UInt8] {
         var file = signature
-        appendChunk("IHDR", try header(for: bitmap, source: "PNG encoder"), to: &file)
+        appendChunk("IHDR", try header(width: bitmap.width, height: bitmap.height, format: bitmap.format, source: "PNG encoder"), to: &file)
         appendChunk("IDAT", try deflatedScanlines(of: bitmap, compressionLevel: compressionLevel, source: "PNG encoder"), to: &file)
         appendChunk("IEND", [], to: &file)
         return file
     }
 
-    /// The IHDR chunk's data for `bitmap`: size, 8 bits per channel, its colour type, no interlacing.
+    /// The IHDR chunk's data: size, 8 bits per channel, the colour type of `format`, no interlacing.
     /// `source` names the caller in errors.
-    static func header(for bitmap: Bitmap, source: String) throws -> [UInt8] {
-        guard bitmap.width > 0, bitmap.height > 0 else {
-            throw PNGError(source: source, problem: "cannot store an empty \(bitmap.width)×\(bitmap.height) image (PNG needs at least 1×1)")
+    static func header(width: Int, height: Int, format: PixelFormat, source: String) throws -> [UInt8] {
+        guard width > 0, height > 0 else {
+            throw PNGError(source: source, problem: "cannot store an empty \(width)×\(height) image (PNG needs at least 1×1)")
         }
-        guard bitmap.width <= Int(Int32.max), bitmap.height <= Int(Int32.max) else {
-            throw PNGError(source: source, problem: "\(bitmap.width)×\(bitmap.height) is too large for PNG")
+        guard width <= Int(Int32.max), height <= Int(Int32.max) else {
+            throw PNGError(source: source, problem: "\(width)×\(height) is too large for PNG")
         }
         var header = [UInt8]()
-        header += bigEndian(UInt32(bitmap.width))
-        header += bigEndian(UInt32(bitmap.height))
-        header += [8, colourType(of: bitmap.format), 0, 0, 0]   // bit depth, colour type, deflate, adaptive filters, no interlace
+        header += bigEndian(UInt32(width))
+        header += bigEndian(UInt32(height))
+        header += [8, colourType(of: format), 0, 0, 0]   // bit depth, colour type, deflate, adaptive filters, no interlace
         return header
     }
 

@@ -74,6 +74,9 @@ public struct ContourPlot: Figure {
         let columnCount = values.first?.count ?? 0
         precondition(values.count >= 2 && columnCount >= 2 && values.allSatisfy { $0.count == columnCount },
                      "ContourPlot: values must be at least 2 rows of at least 2, all rows the same length")
+        precondition(xRange.lowerBound.isFinite && xRange.upperBound.isFinite && xRange.lowerBound < xRange.upperBound
+                     && yRange.lowerBound.isFinite && yRange.upperBound.isFinite && yRange.lowerBound < yRange.upperBound,
+                     "ContourPlot: ranges \(xRange) × \(yRange) must be finite and wider than a point")
         self.width = width
         self.height = height
         self.title = title
