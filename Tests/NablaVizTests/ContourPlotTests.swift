@@ -151,6 +151,10 @@ func rosenbrockExample() -> ContourPlot {
         let svg = plot.svg().text
         expectWellFormedXML(svg, "contour")
         #expect(svg.contains("gradient descent") && svg.contains("<image"))
+        // The colour bar names every level at this size.
+        let missingLabels = plot.levels.map(ContourPlot.shortLabel).filter { !svg.contains(">\($0)</text>") }
+        #expect(plot.levels.count == 14 && missingLabels.isEmpty, "\(missingLabels)")
+        #expect([1400, 0.52, -0.077, 3].map(ContourPlot.shortLabel) == ["1.4e3", "0.52", "-0.077", "3"])
         if let gallery = ProcessInfo.processInfo.environment["NABLA_VIZ_GALLERY"].map({ URL(fileURLWithPath: $0) }) {
             try FileManager.default.createDirectory(at: gallery, withIntermediateDirectories: true)
             try plot.writePNG(to: gallery.appendingPathComponent("contour.png"), scale: 2)

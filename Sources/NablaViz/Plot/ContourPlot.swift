@@ -142,11 +142,14 @@ public struct ContourPlot: Figure {
             legend += [LegendEntry(name: "start", color: .darkGrey, swatch: .marker(.circle)),
                        LegendEntry(name: "end", color: .darkGrey, swatch: .marker(.diamond))]
         }
+        let levels = self.levels
+        let levelLabels = levels.map(ContourPlot.shortLabel)
+        let barWidth = fillsBands && !levels.isEmpty
+            ? ContourPlot.colourBarWidth + 6 + (levelLabels.map(ChartFrame.labelStyle.width(of:)).max() ?? 0) : 0
         let frame = ChartFrame(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
                                horizontal: .numeric(ContourPlot.ticks(exactly: xRange)), vertical: ContourPlot.ticks(exactly: yRange),
-                               legend: legend)
+                               legend: legend, reservedRight: barWidth)
         let area = frame.plotArea
-        let levels = self.levels
         if fillsBands { surface.drawImage(bandImage(width: Int(area.width.rounded()), height: Int(area.height.rounded()), levels: levels), in: area) }
 
         let lineColor = Color(hex: 0x222222).withAlpha(fillsBands ? 0.45 : 0.8)
@@ -166,6 +169,50 @@ public struct ContourPlot: Figure {
         }
         for (trajectory, color) in zip(trajectories, colors) { drawEnds(of: trajectory, color: color, frame: frame, on: &surface) }
         frame.drawAxes(on: &surface)
+        if barWidth > 0 { drawColourBar(levels: levels, labels: levelLabels, frame: frame, on: &surface) }
+    }
+
+    static let colourBarWidth = 12.0
+
+    /// The bands' colours as a bar right of the plot, below the legend: one equal step per band (the
+    /// levels may be spaced geometrically), labelled with the levels between them, every second or
+    /// third one when they would crowd.
+    private func drawColourBar<Surface: DrawingSurface>(levels: [Double], labels: [String], frame: ChartFrame, on surface: inout Surface) {
+        let area = frame.plotArea
+        let top = (area.minY + frame.legendHeight + (frame.legend.isEmpty ? 0 : 18)).rounded()
+        let bar = Rectangle(x: (area.maxX + 10).rounded(), y: top, width: ContourPlot.colourBarWidth, height: (area.maxY - top).rounded())
+        let bandCount = levels.count + 1
+        let step = bar.height / Double(bandCount)
+        guard step >= 2 else { return }
+        for band in 0..<bandCount {
+            let color = bandColor(band, bandCount: bandCount)
+            surface.fillRectangle(Rectangle(x: bar.minX, y: bar.maxY - step * Double(band + 1), width: bar.width, height: step), color: color)
+        }
+        let axisColor = Color(hex: 0x444444)
+        surface.strokeRectangle(Rectangle(x: bar.minX - 0.5, y: bar.minY - 0.5, width: bar.width + 1, height: bar.height + 1), color: axisColor)
+        var style = ChartFrame.labelStyle
+        style.verticalAlignment = .center
+        let every = max(1, Int((ChartFrame.labelStyle.lineHeight + 3) / step) + 1)
+        for (index, label) in labels.enumerated() where index % every == 0 {
+            let y = pixelCentre(bar.maxY - step * Double(index + 1))
+            surface.strokeLine(from: Point(x: bar.maxX, y: y), to: Point(x: bar.maxX + 3, y: y), color: axisColor)
+            surface.drawText(label, at: Point(x: bar.maxX + 6, y: y), style: style)
+        }
+    }
+
+    /// Band `band`'s colour: the colormap at the band's place, lightened so paths stand out on it.
+    private func bandColor(_ band: Int, bandCount: Int) -> Color {
+        colormap.color(at: Double(band) / Double(max(1, bandCount - 1))).interpolated(to: .white, fraction: 0.45)
+    }
+
+    /// A level as a short label: two significant digits (`0.032`, `1.5`, `2.4e3`).
+    static func shortLabel(_ value: Double) -> String {
+        var text = String(format: "%.2g", value)
+        if let exponent = text.range(of: "e") {
+            let mantissa = text[..<exponent.lowerBound], power = Int(text[exponent.upperBound...]) ?? 0
+            text = "\(mantissa)e\(power)"
+        }
+        return text
     }
 
     /// The bands as an image covering the plot area: each pixel's value interpolated bilinearly from the
@@ -173,9 +220,7 @@ public struct ContourPlot: Figure {
     private func bandImage(width: Int, height: Int, levels: [Double]) -> Canvas {
         var image = Canvas(width: max(1, width), height: max(1, height))
         let rowCount = values.count, columnCount = values[0].count
-        let bandColors = (0...levels.count).map { band in
-            colormap.color(at: Double(band) / Double(max(1, levels.count))).interpolated(to: .white, fraction: 0.45)
-        }
+        let bandColors = (0...levels.count).map { bandColor($0, bandCount: levels.count + 1) }
         let missing = Color(hex: 0xDDDDDD)
         for pixelRow in 0..<image.height {
             // Row 0 of the image is the top of the plot: the last grid row.
