@@ -18,10 +18,10 @@ public enum ContourLevels: Sendable {
 ///
 /// The field is sampled on a grid spanning `xRange` × `yRange` exactly (the axes show that region, with
 /// ticks inside it). Between two adjacent levels the area has one colour from `colormap`, lightened so
-/// paths stay visible; the level lines come from `MarchingSquares`. NaN or infinite samples are drawn
-/// light grey and get no contour lines. Each trajectory is a named line with a circle at its start and
-/// a diamond at its end; lines leaving the region are clipped at its edge and points that are not
-/// finite break the line.
+/// paths stay visible, and a colour bar below the legend names the levels; the level lines come from
+/// `MarchingSquares`. NaN or infinite samples are drawn light grey and get no contour lines. Each
+/// trajectory is a named line with a circle at its start and a diamond at its end; lines leaving the
+/// region are clipped at its edge and points that are not finite break the line.
 ///
 /// ```swift
 /// let rosenbrock = ContourPlot(title: "Rosenbrock", xLabel: "x", yLabel: "y", xRange: -2...2, yRange: -1...3,
