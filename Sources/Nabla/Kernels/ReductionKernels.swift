@@ -79,13 +79,14 @@ func reduceKernel(_ x: Tensor, axes: [Int], keepDims: Bool, kind: ReductionKind)
 
 /// `count` adjacent columns reduced, each over `reduced` values `stride` apart, written to `output`.
 /// Sums follow `reduceRow`'s scheme across rows: float sums over blocks of 512 rows, added up in double
-/// precision, so a million rows keep about seven significant digits where a running float sum loses
-/// three. Columns go in tiles whose float and double sums stay in the L1 cache while the rows stream by.
+/// precision, so a million rows keep about six significant digits where a running float sum loses
+/// three. Over several blocks, columns go in tiles of 2¹⁶ (long contiguous reads of each row, sums that
+/// stay in the L2 cache); 512 rows or fewer are one block, whose float sum is already the result.
 func reduceColumns(_ input: UnsafePointer<Float>, reduced: Int, stride: Int, count: Int,
                    into output: UnsafeMutablePointer<Float>, kind: ReductionKind) {
     if reduced == 0 { output.update(repeating: kind == .sum ? 0 : .nan, count: count); return }
-    let tileWidth = 1024, blockRows = 512
-    let totals = UnsafeMutablePointer<Double>.allocate(capacity: Swift.min(count, tileWidth))
+    let blockRows = 512, tileWidth = reduced > blockRows ? 1 << 16 : Swift.max(count, 1)
+    let totals = UnsafeMutablePointer<Double>.allocate(capacity: reduced > blockRows ? Swift.min(count, tileWidth) : 0)
     defer { totals.deallocate() }
     var tileStart = 0
     while tileStart < count {
@@ -93,7 +94,8 @@ func reduceColumns(_ input: UnsafePointer<Float>, reduced: Int, stride: Int, cou
         let out = output + tileStart, base = input + tileStart
         switch kind {
         case .sum:
-            totals.update(repeating: 0, count: width)
+            let isOneBlock = reduced <= blockRows
+            if !isOneBlock { totals.update(repeating: 0, count: width) }
             var blockStart = 0
             while blockStart < reduced {
                 let blockEnd = Swift.min(blockStart + blockRows, reduced)
@@ -102,10 +104,10 @@ func reduceColumns(_ input: UnsafePointer<Float>, reduced: Int, stride: Int, cou
                     let line = base + step * stride
                     for index in 0..<width { out[index] += line[index] }
                 }
-                for index in 0..<width { totals[index] += Double(out[index]) }
+                if !isOneBlock { for index in 0..<width { totals[index] += Double(out[index]) } }
                 blockStart = blockEnd
             }
-            for index in 0..<width { out[index] = Float(totals[index]) }
+            if !isOneBlock { for index in 0..<width { out[index] = Float(totals[index]) } }
         case .maximum, .minimum:
             out.update(from: base, count: width)
             for step in 1..<reduced {
