@@ -106,20 +106,23 @@ static void pack_across(const float *source, long stride, long count, long depth
 }
 
 // A panel whose lines lie side by side in memory: destination[p · width + i] = source[p · stride + i]
-// for the first `count` of `width` columns; columns past `count` read as zero.
+// for the first `count` of `width` columns; columns past `count` read as zero. Each store covers at most
+// the line's own `width` floats (a 12-wide A line takes one masked store), so the last line of a full
+// block ends exactly at the end of the packing buffer.
 __attribute__((target("avx512f")))
 static void pack_along(const float *source, long stride, long count, long depths, float *destination, long width) {
     for (long p = 0; p < depths; p++) {
         const float *from = source + p * stride;
         float *line = destination + p * width;
         long i = 0;
-        for (; i + 16 <= count; i += 16) _mm512_storeu_ps(line + i, _mm512_loadu_ps(from + i));
-        if (i < count) {
-            __mmask16 mask = (__mmask16)((1u << (count - i)) - 1);
-            _mm512_storeu_ps(line + i, _mm512_maskz_loadu_ps(mask, from + i));
-            i += 16;
+        for (; i + 16 <= count && i + 16 <= width; i += 16) _mm512_storeu_ps(line + i, _mm512_loadu_ps(from + i));
+        for (; i < width; i += 16) {
+            long lanes = width - i < 16 ? width - i : 16;
+            long loaded = count - i < 0 ? 0 : count - i < lanes ? count - i : lanes;
+            __mmask16 storeMask = (__mmask16)((1u << lanes) - 1);
+            __mmask16 loadMask = (__mmask16)((1u << loaded) - 1);
+            _mm512_mask_storeu_ps(line + i, storeMask, _mm512_maskz_loadu_ps(loadMask, from + i));
         }
-        for (; i < width; i += 16) _mm512_storeu_ps(line + i, _mm512_setzero_ps());
     }
 }
 
@@ -234,6 +237,10 @@ void nabla_sgemm(bool transpose_a, bool transpose_b, long m, long n, long k,
     }
 }
 
+void nabla_pack_a(bool transpose_a, const float *a, long lda, long rows, long depths, float *packed) {
+    pack_a(transpose_a, a, lda, 0, rows, 0, depths, packed);
+}
+
 #else  // Not x86-64: no AVX-512, and callers use BLAS.
 
 bool nabla_sgemm_available(void) { return false; }
@@ -243,6 +250,11 @@ void nabla_sgemm(bool transpose_a, bool transpose_b, long m, long n, long k, con
     (void)transpose_a; (void)transpose_b; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb;
     (void)c; (void)ldc; (void)accumulate;
     abort();  // unreachable: nabla_sgemm_available() is false here
+}
+
+void nabla_pack_a(bool transpose_a, const float *a, long lda, long rows, long depths, float *packed) {
+    (void)transpose_a; (void)a; (void)lda; (void)rows; (void)depths; (void)packed;
+    abort();  // unreachable, as above
 }
 
 #endif

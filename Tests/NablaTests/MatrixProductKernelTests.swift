@@ -1,3 +1,4 @@
+import CNablaKernels
 @testable import Nabla
 import NablaTestSupport
 import Testing
@@ -9,6 +10,10 @@ import Testing
 @Suite struct MatrixProductKernelTests {
     static let sizes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (4, 16, 7), (5, 17, 9), (12, 32, 64), (13, 33, 257), (64, 196, 288), (150, 70, 300), (3, 1100, 20),
+        // A row block of 133 to 144 rows and a depth block of exactly 256 fill the packing buffer of A to
+        // its last float: a Linear layer's weight gradient at batch 256 (Aᵀ is 256 × rows) and a
+        // convolution's input gradient with 256 output channels.
+        (133, 10, 256), (144, 64, 256), (300, 40, 512), (144, 49, 256),
     ]
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
@@ -60,6 +65,38 @@ import Testing
             expectClose(shared.map(Double.init), single.map(Double.init), shape: [m, n],
                         "\(m)×\(n)×\(k) transposed \(transposes) shared among cores",
                         tolerance: Tolerance(absolute: 1e-4, relative: 1e-5))
+        }
+    }
+
+    /// Packing A into a buffer of exactly its packed size writes nothing past it, for every row count
+    /// that ends a panel early or fills it, both layouts of A, and depths up to a full block.
+    @Test(.enabled(if: nabla_sgemm_available(), "Nabla's own kernel needs AVX-512"))
+    func packingAStaysInsideItsBuffer() {
+        let guardFloats = 32, sentinel: Float = -12345
+        let random = RandomGenerator(seed: 17)
+        for transposed in [false, true] {
+            for rows in [1, 11, 12, 13, 133, 144] {
+                for depths in [1, 7, 256] {
+                    let lda = transposed ? rows : depths
+                    let a = random.normal([rows * depths]).scalars
+                    let packedCount = (rows + 11) / 12 * 12 * depths
+                    var packed = [Float](repeating: sentinel, count: packedCount + guardFloats)
+                    packed.withUnsafeMutableBufferPointer { buffer in
+                        nabla_pack_a(transposed, a, lda, rows, depths, buffer.baseAddress!)
+                    }
+                    #expect(packed[packedCount...].allSatisfy { $0 == sentinel },
+                            "packing \(rows) × \(depths) (transposed \(transposed)) wrote past its buffer")
+                    // Panel by panel, each depth index holds the panel's 12 rows, zero past the last row.
+                    var mismatches = 0
+                    for index in 0..<packedCount {
+                        let panel = index / (12 * depths), within = index % (12 * depths)
+                        let row = panel * 12 + within % 12, depth = within / 12
+                        let wanted = row < rows ? (transposed ? a[depth * lda + row] : a[row * lda + depth]) : 0
+                        if packed[index] != wanted { mismatches += 1 }
+                    }
+                    #expect(mismatches == 0, "packing \(rows) × \(depths) (transposed \(transposed))")
+                }
+            }
         }
     }
 }

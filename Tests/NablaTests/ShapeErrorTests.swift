@@ -40,3 +40,14 @@ import Testing
         #expect(message.contains("conv2d") && message.contains("[1, 3, 5, 5]") && message.contains("[4, 2, 3, 3]"), "\(message)")
     }
 }
+
+extension ShapeErrorTests {
+    @Test func gradientsSeedOfTheWrongShapeNamesBothShapes() async throws {
+        let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor([1, 2, 3], requiresGrad: true)
+            _ = gradients(of: x * 2, withRespectTo: [x], gradient: Tensor.ones([2]))
+        }
+        let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(message.contains("gradients(of:)") && message.contains("[2]") && message.contains("[3]"), "\(message)")
+    }
+}

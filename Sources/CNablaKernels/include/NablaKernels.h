@@ -13,4 +13,9 @@ void nabla_sgemm(bool transpose_a, bool transpose_b, long m, long n, long k,
                  const float *a, long lda, const float *b, long ldb,
                  float *c, long ldc, bool accumulate);
 
+/// The packed form of A's first `rows` rows and `depths` depth indices as `nabla_sgemm` lays it out
+/// (panels of 12 rows, zero past `rows`), written to `packed`, which holds ⌈rows / 12⌉ · 12 · depths
+/// floats. For tests: it writes nothing past that size. Needs AVX-512F, like `nabla_sgemm`.
+void nabla_pack_a(bool transpose_a, const float *a, long lda, long rows, long depths, float *packed);
+
 #endif

@@ -14,6 +14,7 @@ enum BackwardEngine {
         let order = topologicalOrder(from: output)
         for tensor in order.reversed() {
             guard let node = tensor.node, let gradient = gradients[ObjectIdentifier(tensor)] else { continue }
+            node.checkSavedValues(output: tensor)
             let inputGradients = node.backward(gradient, tensor)
             precondition(inputGradients.count == node.inputs.count, "backward of \(node.name): wrong number of gradients")
             for (input, inputGradient) in zip(node.inputs, inputGradients) {
@@ -94,6 +95,8 @@ public func gradients(of output: Tensor, withRespectTo inputs: [Tensor], gradien
         precondition(output.count == 1, "gradients(of:): output of shape \(describe(output.shape)) is not a scalar; pass gradient:")
         return Tensor.ones(output.shape)
     }()
+    precondition(seed.shape == output.shape,
+                 "gradients(of:): gradient shape \(describe(seed.shape)) differs from output shape \(describe(output.shape))")
     let all = BackwardEngine.run(from: output, seed: seed, createGraph: createGraph).gradients
     return inputs.map { input in
         guard let found = all[ObjectIdentifier(input)] else { return Tensor.zeros(input.shape) }

@@ -6,6 +6,16 @@
 public final class Storage {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
+    /// How many times the elements were written in place (`assign`, `withUnsafeMutableBufferPointer`,
+    /// an optimiser's step) since the storage was made, like PyTorch's version counter. Views share it
+    /// with the tensor they view. A recorded operation notes it for the tensors its backward rule
+    /// reads, and backward stops if it has changed since: the gradient would be computed from the new
+    /// values. Writes through `pointer` directly are not counted.
+    public private(set) var version = 0
+
+    /// Counts one in-place write (of any number of elements).
+    @inline(__always)
+    func noteInPlaceWrite() { version &+= 1 }
 
     /// Allocates `count` floats, uninitialised: the caller writes every element before reading.
     init(uninitializedCount count: Int) {

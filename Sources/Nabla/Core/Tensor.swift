@@ -109,7 +109,7 @@ public final class Tensor {
     public func contiguous() -> Tensor {
         if isContiguous { return self }
         let result = Tensor(storage: copyToContiguous(self), layout: Layout(contiguous: shape))
-        return record(result, "contiguous", [self]) { gradient, _ in [gradient] }
+        return record(result, "contiguous", [self], saves: .nothing) { gradient, _ in [gradient] }
     }
 
     /// Runs `body` over the contiguous elements (read only).
@@ -119,16 +119,21 @@ public final class Tensor {
     }
 
     /// Writes into this tensor's elements in place. The tensor must be contiguous (parameters and
-    /// freshly created tensors are). Used by optimisers; not recorded for differentiation.
+    /// freshly created tensors are). Used by optimisers; not recorded for differentiation. It counts as
+    /// a modification (`Storage.version`): a recorded graph that still needs the old values can no
+    /// longer be differentiated.
     public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         precondition(isContiguous, "withUnsafeMutableBufferPointer: tensor of shape \(describe(shape)) is not contiguous")
+        storage.noteInPlaceWrite()
         return try body(UnsafeMutableBufferPointer(start: storage.pointer + layout.offset, count: count))
     }
 
     /// Copies `source`'s values into this tensor in place (shapes must match; broadcasting allowed).
+    /// Like `withUnsafeMutableBufferPointer`, it counts as a modification (`Storage.version`).
     public func assign(_ source: Tensor) {
         precondition(broadcastShape(source.shape, shape) == shape,
                      "assign: source shape \(describe(source.shape)) does not fit \(describe(shape))")
+        storage.noteInPlaceWrite()
         let expanded = Tensor(storage: source.storage, layout: source.layout.broadcast(to: shape))
         copyElements(from: expanded, into: storage.pointer, layout: layout)
     }

@@ -56,7 +56,7 @@ func maxPool2dWithPositions(_ input: Tensor, kernelSize: Size2, stride: Size2?, 
     let positions = PlanePositions(storage: winners, planes: planes, outputArea: outputArea, inputArea: inputArea,
                                    twoByTwoTilesOfWidth: tiles)
     let inputShape = input.shape
-    let result = record(Tensor(storage: values, layout: Layout(contiguous: shape)), "maxPool2d", [input]) { g, _ in
+    let result = record(Tensor(storage: values, layout: Layout(contiguous: shape)), "maxPool2d", [input], saves: .nothing) { g, _ in
         [g.scattered(to: positions, shape: inputShape)]
     }
     return (result, positions)
@@ -97,7 +97,7 @@ extension Tensor {
                     }
                 }
             }
-            return record(result, "poolScatter", [self]) { g, _ in [g.gathered(from: positions, shape: source.shape)] }
+            return record(result, "poolScatter", [self], saves: .nothing) { g, _ in [g.gathered(from: positions, shape: source.shape)] }
         }
         let result = Tensor.zeros(shape)
         let output = result.storage.pointer, winners = positions.storage.pointer
@@ -108,7 +108,7 @@ extension Tensor {
                 for index in 0..<positions.outputArea { to[Int(at[index])] += from[index] }
             }
         }
-        return record(result, "poolScatter", [self]) { g, _ in [g.gathered(from: positions, shape: source.shape)] }
+        return record(result, "poolScatter", [self], saves: .nothing) { g, _ in [g.gathered(from: positions, shape: source.shape)] }
     }
 
     /// The values at the winners' positions: the adjoint of `scattered(to:shape:)`.
@@ -123,7 +123,7 @@ extension Tensor {
             for index in 0..<positions.outputArea { to[index] = from[Int(at[index])] }
         }
         let inputShape = self.shape
-        return record(Tensor(storage: result, layout: Layout(contiguous: shape)), "poolGather", [self]) { g, _ in
+        return record(Tensor(storage: result, layout: Layout(contiguous: shape)), "poolGather", [self], saves: .nothing) { g, _ in
             [g.scattered(to: positions, shape: inputShape)]
         }
     }

@@ -234,13 +234,13 @@ extension Tensor {
     /// im2col as a differentiable primitive; its backward is col2im and vice versa.
     func imageToColumns(_ geometry: ConvolutionGeometry) -> Tensor {
         let batch = shape[0]
-        return record(imageToColumnsKernel(self, geometry), "imageToColumns", [self]) { g, _ in
+        return record(imageToColumnsKernel(self, geometry), "imageToColumns", [self], saves: .nothing) { g, _ in
             [g.columnsToImage(batch: batch, geometry)]
         }
     }
 
     func columnsToImage(batch: Int, _ geometry: ConvolutionGeometry) -> Tensor {
-        record(columnsToImageKernel(self, batch: batch, geometry), "columnsToImage", [self]) { g, _ in
+        record(columnsToImageKernel(self, batch: batch, geometry), "columnsToImage", [self], saves: .nothing) { g, _ in
             [g.imageToColumns(geometry)]
         }
     }

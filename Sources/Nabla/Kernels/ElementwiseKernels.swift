@@ -16,6 +16,15 @@ func mapElements<Function: UnaryElementFunction>(_ x: Tensor, _ transform: Funct
                 UnsafeMutableRawPointer(output + index).storeBytes(of: transform(values), as: SIMD16<Float>.self)
                 index += 16
             }
+            // The last few go through the vector form too, so that every element gets the same value
+            // wherever the chunks of another core count end (the scalar form may differ by an ulp).
+            if index < range.upperBound {
+                var lanes = SIMD16<Float>()
+                for lane in 0..<(range.upperBound - index) { lanes[lane] = input[index + lane] }
+                let values = transform(lanes)
+                for lane in 0..<(range.upperBound - index) { output[index + lane] = values[lane] }
+                index = range.upperBound
+            }
         }
         while index < range.upperBound { output[index] = transform(input[index]); index += 1 }
     }

@@ -10,16 +10,22 @@ import Glibc
 /// optimisers' update loops) spread their loops the same way.
 @inline(__always)
 public func parallelChunks(_ count: Int, minimumPerChunk: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
-    let chunks = min(Parallelism.cores, count / minimumPerChunk)
+    let chunks = Parallelism.chunkCount(count, minimumPerChunk: minimumPerChunk)
     if chunks <= 1 { body(0..<count); return }
-    let size = (count + chunks - 1) / chunks
     withoutActuallyEscaping(body) { body in
         let box = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = chunk * size
-            box.value(start..<min(start + size, count))
+            box.value(chunkRange(chunk, of: chunks, count: count))
         }
     }
+}
+
+/// Chunk `chunk` of `0..<count` cut into `chunks` contiguous chunks whose sizes differ by at most one,
+/// so that no chunk is empty while `chunks` ≤ `count` and none starts past the end. (Rounding the size
+/// up instead leaves the last chunks past the end: 9 items in 8 chunks of 2 would end at 16.)
+@inline(__always)
+public func chunkRange(_ chunk: Int, of chunks: Int, count: Int) -> Range<Int> {
+    (chunk * count / chunks)..<((chunk + 1) * count / chunks)
 }
 
 /// Runs `body(item, worker)` for every item of `0..<count` on `workers` threads at once (the caller's
@@ -51,26 +57,58 @@ private final class ItemCounter: Sendable {
 }
 
 /// `parallelChunks` for work that yields a result per chunk (a partial sum): the results in chunk order,
-/// so that adding them up gives the same value on every run.
+/// so that adding them up gives the same value on every run with the same number of cores.
 public func parallelChunkResults<Result>(_ count: Int, minimumPerChunk: Int = 1 << 16,
                                          _ body: (Range<Int>) -> Result) -> [Result] {
-    let chunks = min(Parallelism.cores, count / minimumPerChunk)
+    let chunks = Parallelism.chunkCount(count, minimumPerChunk: minimumPerChunk)
     if chunks <= 1 { return [body(0..<count)] }
-    let size = (count + chunks - 1) / chunks
     let results = UnsafeMutableBufferPointer<Result>.allocate(capacity: chunks)
     defer { results.deinitialize().deallocate() }
     withoutActuallyEscaping(body) { body in
         let box = UncheckedSendable((body, results))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = chunk * size
-            (box.value.1.baseAddress! + chunk).initialize(to: box.value.0(start..<min(start + size, count)))
+            (box.value.1.baseAddress! + chunk).initialize(to: box.value.0(chunkRange(chunk, of: chunks, count: count)))
         }
     }
     return Array(results)
 }
 
-enum Parallelism {
-    static let cores = max(1, System.activeProcessorCount)
+/// The number of cores parallel loops split their work across.
+public enum Parallelism {
+    /// The processor's online cores, read once.
+    static let detectedCores = max(1, System.activeProcessorCount)
+
+    /// A simulated machine set by `withCoreCount` for the current task or thread.
+    struct Simulation {
+        var cores: Int
+        var minimumChunkDivisor: Int
+    }
+
+    @TaskLocal static var simulation: Simulation?
+
+    /// The cores parallel loops use: the machine's, or the count given to an enclosing `withCoreCount`.
+    public static var cores: Int { simulation?.cores ?? detectedCores }
+
+    /// Chunks for `count` items of which each chunk needs at least `minimumPerChunk`: at most one per core.
+    @inline(__always)
+    static func chunkCount(_ count: Int, minimumPerChunk: Int) -> Int {
+        guard let simulation else { return min(detectedCores, count / max(minimumPerChunk, 1)) }
+        return min(simulation.cores, count / max(minimumPerChunk / simulation.minimumChunkDivisor, 1))
+    }
+}
+
+/// Runs `body` as if the machine had `cores` cores: Nabla's parallel loops (and those of the libraries
+/// built on it) split their work into as many chunks as they would there, though the threads still run
+/// on the cores that exist. Scoped to the calling task or thread, so tests that run side by side can
+/// each simulate another machine; loops started on worker threads inside `body` see the real count.
+///
+/// `minimumChunkDivisor` divides the least work a loop gives one chunk, so that small inputs split the
+/// way large ones do (a test can then run 96 chunks without 96 × 2¹⁶ elements).
+public func withCoreCount<Result>(_ cores: Int, minimumChunkDivisor: Int = 1, _ body: () throws -> Result) rethrows -> Result {
+    precondition(cores >= 1 && minimumChunkDivisor >= 1,
+                 "withCoreCount: \(cores) cores with minimum chunk divisor \(minimumChunkDivisor); both must be at least 1")
+    let simulation = Parallelism.Simulation(cores: cores, minimumChunkDivisor: minimumChunkDivisor)
+    return try Parallelism.$simulation.withValue(simulation, operation: body)
 }
 
 /// Hands a value to worker threads that only read it or write disjoint parts of it.

@@ -60,23 +60,67 @@ func reduceKernel(_ x: Tensor, axes: [Int], keepDims: Bool, kind: ReductionKind)
                 for row in rows { output[row] = reduceRow(input + row * reduced, count: reduced, kind: kind) }
             }
         } else {
-            for row in 0..<outer {
-                let out = output + row * inner
-                let base = input + row * reduced * inner
-                out.update(from: base, count: inner)
-                for step in 1..<Swift.max(reduced, 1) {
-                    let line = base + step * inner
-                    switch kind {
-                    case .sum: for index in 0..<inner { out[index] += line[index] }
-                    case .maximum: for index in 0..<inner { out[index] = Swift.max(out[index], line[index]) }
-                    case .minimum: for index in 0..<inner { out[index] = Swift.min(out[index], line[index]) }
-                    }
+            // Each output element reduces a column of `reduced` values `inner` apart; the outputs are
+            // shared among the cores in contiguous runs, which never changes the order of any sum.
+            parallelChunks(outer * inner, minimumPerChunk: Swift.max(1, (1 << 16) / Swift.max(reduced, 1))) { outputs in
+                var position = outputs.lowerBound
+                while position < outputs.upperBound {
+                    let row = position / inner, column = position % inner
+                    let end = Swift.min(outputs.upperBound, (row + 1) * inner)
+                    reduceColumns(input + row * reduced * inner + column, reduced: reduced, stride: inner,
+                                  count: end - position, into: output + position, kind: kind)
+                    position = end
                 }
-                if reduced == 0 { out.update(repeating: kind == .sum ? 0 : .nan, count: inner) }
             }
         }
     }
     return Tensor(storage: result, layout: Layout(contiguous: reducedShape(x.shape, axes: axes, keepDims: keepDims)))
+}
+
+/// `count` adjacent columns reduced, each over `reduced` values `stride` apart, written to `output`.
+/// Sums follow `reduceRow`'s scheme across rows: float sums over blocks of 512 rows, added up in double
+/// precision, so a million rows keep about six significant digits where a running float sum loses
+/// three. Over several blocks, columns go in tiles of 2¹⁶ (long contiguous reads of each row, sums that
+/// stay in the L2 cache); 512 rows or fewer are one block, whose float sum is already the result.
+func reduceColumns(_ input: UnsafePointer<Float>, reduced: Int, stride: Int, count: Int,
+                   into output: UnsafeMutablePointer<Float>, kind: ReductionKind) {
+    if reduced == 0 { output.update(repeating: kind == .sum ? 0 : .nan, count: count); return }
+    let blockRows = 512, tileWidth = reduced > blockRows ? 1 << 16 : Swift.max(count, 1)
+    let totals = UnsafeMutablePointer<Double>.allocate(capacity: reduced > blockRows ? Swift.min(count, tileWidth) : 0)
+    defer { totals.deallocate() }
+    var tileStart = 0
+    while tileStart < count {
+        let width = Swift.min(tileWidth, count - tileStart)
+        let out = output + tileStart, base = input + tileStart
+        switch kind {
+        case .sum:
+            let isOneBlock = reduced <= blockRows
+            if !isOneBlock { totals.update(repeating: 0, count: width) }
+            var blockStart = 0
+            while blockStart < reduced {
+                let blockEnd = Swift.min(blockStart + blockRows, reduced)
+                out.update(from: base + blockStart * stride, count: width)
+                for step in (blockStart + 1)..<blockEnd {
+                    let line = base + step * stride
+                    for index in 0..<width { out[index] += line[index] }
+                }
+                if !isOneBlock { for index in 0..<width { totals[index] += Double(out[index]) } }
+                blockStart = blockEnd
+            }
+            if !isOneBlock { for index in 0..<width { out[index] = Float(totals[index]) } }
+        case .maximum, .minimum:
+            out.update(from: base, count: width)
+            for step in 1..<reduced {
+                let line = base + step * stride
+                if kind == .maximum {
+                    for index in 0..<width { out[index] = Swift.max(out[index], line[index]) }
+                } else {
+                    for index in 0..<width { out[index] = Swift.min(out[index], line[index]) }
+                }
+            }
+        }
+        tileStart += width
+    }
 }
 
 /// One contiguous row reduced. Sums accumulate in eight float lanes per 4,096-element block and add the

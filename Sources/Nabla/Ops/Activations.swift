@@ -24,12 +24,12 @@ extension Tensor {
 
     /// 1 / (1 + e⁻ˣ), computed without overflow for large |x|.
     public func sigmoid() -> Tensor {
-        record(mapElements(self, Elementwise.Sigmoid()), "sigmoid", [self]) { g, y in [g * y * (1 - y)] }
+        record(mapElements(self, Elementwise.Sigmoid()), "sigmoid", [self], saves: .output) { g, y in [g * y * (1 - y)] }
     }
 
     /// Hyperbolic tangent.
     public func tanh() -> Tensor {
-        record(mapElements(self, Elementwise.HyperbolicTangent()), "tanh", [self]) { g, y in [g * (1 - y * y)] }
+        record(mapElements(self, Elementwise.HyperbolicTangent()), "tanh", [self], saves: .output) { g, y in [g * (1 - y * y)] }
     }
 
     public enum GELUApproximation: Sendable { case none, tanh }

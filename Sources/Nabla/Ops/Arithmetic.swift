@@ -7,11 +7,11 @@ import Glibc
 
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        record(zipElements(a, b, operation: "add", Elementwise.Add()), "add", [a, b]) { g, _ in [g, g] }
+        record(zipElements(a, b, operation: "add", Elementwise.Add()), "add", [a, b], saves: .nothing) { g, _ in [g, g] }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        record(zipElements(a, b, operation: "subtract", Elementwise.Subtract()), "subtract", [a, b]) { g, _ in [g, -g] }
+        record(zipElements(a, b, operation: "subtract", Elementwise.Subtract()), "subtract", [a, b], saves: .nothing) { g, _ in [g, -g] }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
@@ -21,14 +21,14 @@ extension Tensor {
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        record(zipElements(a, b, operation: "divide", Elementwise.Divide()), "divide", [a, b]) { g, y in
+        record(zipElements(a, b, operation: "divide", Elementwise.Divide()), "divide", [a, b], saves: .inputsAndOutput) { g, y in
             // d(a/b)/db = -a/b² = -y/b
             [a.requiresGrad ? g / b : nil, b.requiresGrad ? -(g * y) / b : nil]
         }
     }
 
     public static prefix func - (x: Tensor) -> Tensor {
-        record(mapElements(x, Elementwise.Negate()), "negate", [x]) { g, _ in [-g] }
+        record(mapElements(x, Elementwise.Negate()), "negate", [x], saves: .nothing) { g, _ in [-g] }
     }
 
     // Scalars on either side become rank-0 tensors and broadcast.
@@ -47,7 +47,7 @@ extension Tensor {
 
     /// eˣ, element-wise.
     public func exp() -> Tensor {
-        record(mapElements(self, Elementwise.Exp()), "exp", [self]) { g, y in [g * y] }
+        record(mapElements(self, Elementwise.Exp()), "exp", [self], saves: .output) { g, y in [g * y] }
     }
 
     /// Natural logarithm, element-wise.
@@ -57,7 +57,7 @@ extension Tensor {
 
     /// Square root, element-wise.
     public func sqrt() -> Tensor {
-        record(mapElements(self, Elementwise.SquareRoot()), "sqrt", [self]) { g, y in [g / (y * 2)] }
+        record(mapElements(self, Elementwise.SquareRoot()), "sqrt", [self], saves: .output) { g, y in [g / (y * 2)] }
     }
 
     /// `self` raised to a constant power.
@@ -70,7 +70,7 @@ extension Tensor {
 
     /// `self` raised to `exponent`, element-wise with broadcasting.
     public func pow(_ exponent: Tensor) -> Tensor {
-        record(zipElements(self, exponent, operation: "pow", Elementwise.PowerOf()), "pow", [self, exponent]) { g, y in
+        record(zipElements(self, exponent, operation: "pow", Elementwise.PowerOf()), "pow", [self, exponent], saves: .inputsAndOutput) { g, y in
             [g * exponent * self.pow(exponent - 1), exponent.requiresGrad ? g * y * self.log() : nil]
         }
     }
@@ -120,7 +120,7 @@ public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
 /// Picks `a` where `condition` is non-zero and `b` elsewhere, with broadcasting over all three.
 public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let result = selectElements(condition, a, b, operation: "where")
-    return record(result, "where", [a, b]) { g, _ in
+    return record(result, "where", [a, b], saves: .nothing) { g, _ in
         let zero = Tensor(scalar: 0)
         return [`where`(condition, g, zero), `where`(condition, zero, g)]
     }

@@ -22,7 +22,7 @@ extension Tensor {
             }
         }
         let inputShape = shape
-        return record(Tensor(storage: result, layout: Layout(contiguous: indices.shape)), "gather", [self]) { g, _ in
+        return record(Tensor(storage: result, layout: Layout(contiguous: indices.shape)), "gather", [self], saves: .nothing) { g, _ in
             [g.scattered(intoZerosOf: inputShape, axis: axis, indices: indices)]
         }
     }
@@ -55,7 +55,7 @@ extension Tensor {
                 output[offset] += input[position]
             }
         }
-        return record(result, "scatter", [self]) { g, _ in [g.gathered(axis: axis, indices: indices)] }
+        return record(result, "scatter", [self], saves: .nothing) { g, _ in [g.gathered(axis: axis, indices: indices)] }
     }
 
     /// The slices at `indices` along `axis`, in that order (repeats allowed), like `torch.index_select`.
@@ -74,7 +74,7 @@ extension Tensor {
             }
         }
         let inputShape = shape
-        return record(Tensor(storage: result, layout: Layout(contiguous: newShape)), "indexSelect", [self]) { g, _ in
+        return record(Tensor(storage: result, layout: Layout(contiguous: newShape)), "indexSelect", [self], saves: .nothing) { g, _ in
             [g.indexAdded(intoShape: inputShape, axis: axis, indices: indices)]
         }
     }
@@ -92,7 +92,7 @@ extension Tensor {
                 for element in 0..<inner { to[element] += from[element] }
             }
         }
-        return record(result, "indexAdd", [self]) { g, _ in [g.indexSelected(axis: axis, indices: indices)] }
+        return record(result, "indexAdd", [self], saves: .nothing) { g, _ in [g.indexSelected(axis: axis, indices: indices)] }
     }
 
     /// Rows of this table (rank 2: vocabulary × features) for each index: shape `indices.shape + [features]`.

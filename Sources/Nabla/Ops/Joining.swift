@@ -22,7 +22,7 @@ extension Tensor {
             copyElements(from: tensor, into: result.storage.pointer, layout: target)
             position += tensor.shape[resolved]
         }
-        return record(result, "concat", tensors) { g, _ in
+        return record(result, "concat", tensors, saves: .nothing) { g, _ in
             zip(tensors, starts).map { tensor, start in
                 g.sliced(axis: resolved, start: start, end: start + tensor.shape[resolved])
             }
@@ -71,7 +71,7 @@ extension Tensor {
         target.offset = (0..<rank).map { before[$0] * result.layout.strides[$0] }.reduce(0, +)
         copyElements(from: self, into: result.storage.pointer, layout: target)
         let inputShape = shape
-        return record(result, "pad", [self]) { g, _ in
+        return record(result, "pad", [self], saves: .nothing) { g, _ in
             var inside = g
             for axis in 0..<inputShape.count where before[axis] != 0 || after[axis] != 0 {
                 inside = inside.sliced(axis: axis, start: before[axis], end: before[axis] + inputShape[axis])

@@ -6,7 +6,7 @@ extension Tensor {
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let resolved = normalizedAxes(axes ?? Array(0..<rank), rank: rank, operation: "sum")
         let result = reduceKernel(self, axes: resolved, keepDims: keepDims, kind: .sum)
-        return record(result, "sum", [self]) { g, _ in
+        return record(result, "sum", [self], saves: .nothing) { g, _ in
             [g.reshaped(reducedShape(self.shape, axes: resolved, keepDims: true)).expanded(to: self.shape)]
         }
     }
@@ -61,7 +61,7 @@ extension Tensor {
         let values = reduceKernel(self, axes: resolved, keepDims: true, kind: .maximum)
         let result = Tensor(storage: values.storage, layout: Layout(contiguous: reducedShape(shape, axes: resolved, keepDims: keepDims)))
         // Ties share the gradient equally, as PyTorch's amax does.
-        return record(result, "max", [self]) { g, _ in
+        return record(result, "max", [self], saves: .inputsAndOutput) { g, _ in
             let mask = self .== values
             return [g.reshaped(values.shape) * mask / mask.sum(axes: resolved, keepDims: true)]
         }
@@ -97,11 +97,26 @@ extension Tensor {
     public func logSumExp(axis: Int, keepDims: Bool = false) -> Tensor { logSumExp(axes: [axis], keepDims: keepDims) }
 
     /// The p-norm over `axes` (all when nil): (Σ|x|ᵖ)^(1/p); p = 2 is the Euclidean norm.
+    ///
+    /// Its gradient x·|x|^(p−2) / ‖x‖^(p−1) is taken as 0 where the norm is 0, as in PyTorch (the chain
+    /// rule through the square root would give 0 · ∞ = NaN at the zero vector); so is its second derivative.
     public func norm(p: Float = 2, axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        if p == 2 { return (self * self).sum(axes: axes, keepDims: keepDims).sqrt() }
         if p == 1 { return abs().sum(axes: axes, keepDims: keepDims) }
         if p == .infinity { return abs().max(axes: axes, keepDims: keepDims) }
-        return abs().pow(p).sum(axes: axes, keepDims: keepDims).pow(1 / p)
+        let resolved = normalizedAxes(axes ?? Array(0..<rank), rank: rank, operation: "norm")
+        let value = withoutGradients {
+            p == 2 ? (self * self).sum(axes: resolved, keepDims: keepDims).sqrt()
+                   : abs().pow(p).sum(axes: resolved, keepDims: keepDims).pow(1 / p)
+        }
+        return record(value, "norm", [self]) { g, _ in
+            // Recomputed here so that, with createGraph, the rule is itself differentiable.
+            let norm = self.norm(p: p, axes: resolved, keepDims: true)
+            let nonzero = withoutGradients { norm.detached() .!= 0 }
+            let scale = g.reshaped(norm.shape) * nonzero / (norm + (1 - nonzero))
+            if p == 2 { return [self * scale] }
+            // sign(x)·|x|^(p−1) / ‖x‖^(p−1), with the zero-norm case masked as above.
+            return [self.sign() * self.abs().pow(p - 1) * scale / (norm + (1 - nonzero)).pow(p - 2)]
+        }
     }
 
     /// Sums this gradient down to `target` (the inverse of broadcasting).

@@ -10,7 +10,7 @@ extension Tensor {
     public func softmax(axis: Int = -1) -> Tensor {
         let axis = normalizedAxes([axis], rank: rank, operation: "softmax")[0]
         let result = softmaxKernel(self, axis: axis, logarithm: false)
-        return record(result, "softmax", [self]) { g, y in
+        return record(result, "softmax", [self], saves: .output) { g, y in
             [y * (g - (g * y).sum(axis: axis, keepDims: true))]
         }
     }
@@ -19,7 +19,7 @@ extension Tensor {
     public func logSoftmax(axis: Int = -1) -> Tensor {
         let axis = normalizedAxes([axis], rank: rank, operation: "logSoftmax")[0]
         let result = softmaxKernel(self, axis: axis, logarithm: true)
-        return record(result, "logSoftmax", [self]) { g, y in
+        return record(result, "logSoftmax", [self], saves: .output) { g, y in
             [g - y.exp() * g.sum(axis: axis, keepDims: true)]
         }
     }

@@ -12,7 +12,7 @@ extension Tensor {
         let source = layout.viewStrides(for: resolved) == nil ? contiguous() : self
         let view = Tensor(storage: source.storage,
                           layout: Layout(shape: resolved, strides: source.layout.viewStrides(for: resolved)!, offset: source.layout.offset))
-        return record(view, "reshape", [source]) { g, _ in [g.reshaped(source.shape)] }
+        return record(view, "reshape", [source], saves: .nothing) { g, _ in [g.reshaped(source.shape)] }
     }
 
     /// All axes from `startAxis` on merged into one.
@@ -30,7 +30,7 @@ extension Tensor {
                                                            offset: layout.offset))
         var inverse = [Int](repeating: 0, count: rank)
         for (position, axis) in resolved.enumerated() { inverse[axis] = position }
-        return record(view, "permute", [self]) { g, _ in [g.permuted(inverse)] }
+        return record(view, "permute", [self], saves: .nothing) { g, _ in [g.permuted(inverse)] }
     }
 
     /// Two axes swapped (by default the last two, the matrix transpose).
@@ -60,7 +60,7 @@ extension Tensor {
         newLayout.strides[axis] = layout.strides[axis] * step
         newLayout.offset = layout.offset + first * layout.strides[axis]
         let inputShape = shape
-        return record(Tensor(storage: storage, layout: newLayout), "slice", [self]) { g, _ in
+        return record(Tensor(storage: storage, layout: newLayout), "slice", [self], saves: .nothing) { g, _ in
             [g.embedded(inShape: inputShape, axis: axis, start: first, step: step)]
         }
     }
@@ -75,7 +75,7 @@ extension Tensor {
         target.offset = start * result.layout.strides[axis]
         copyElements(from: self, into: result.storage.pointer, layout: target)
         let end = start + (shape[axis] - 1) * step + 1
-        return record(result, "embed", [self]) { g, _ in [g.sliced(axis: axis, start: start, end: end, step: step)] }
+        return record(result, "embed", [self], saves: .nothing) { g, _ in [g.sliced(axis: axis, start: start, end: end, step: step)] }
     }
 
     /// A view with size-1 axes repeated to `target` (and new leading axes), copying nothing.
@@ -85,7 +85,7 @@ extension Tensor {
         }
         if target == shape { return self }
         let inputShape = shape
-        return record(Tensor(storage: storage, layout: layout.broadcast(to: target)), "expand", [self]) { g, _ in
+        return record(Tensor(storage: storage, layout: layout.broadcast(to: target)), "expand", [self], saves: .nothing) { g, _ in
             [g.sum(toShape: inputShape)]
         }
     }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CNablaBLAS
+import Nabla
 
 /// The probabilistic generative classifier of the course: each class `k` is a Gaussian
 /// `N(μₖ, Σₖ)` with prior `πₖ` (its share of the training samples), and Bayes' rule gives
@@ -142,13 +143,13 @@ public struct GaussianGenerativeClassifier: ClassifierTrainer {
         // Each feature's within-class spread, for standardising (one pass, no copy).
         var scales = features.values.withUnsafeBufferPointer { x in
             means.values.withUnsafeBufferPointer { mu in
-                let chunks = min(Cores.count, max(1, n / 1024)), size = (n + chunks - 1) / chunks
+                let chunks = min(Cores.count, max(1, n / 1024))
                 var partial = [[Double]](repeating: [], count: chunks)
                 partial.withUnsafeMutableBufferPointer { partialOut in
                     let target = UncheckedPointer(partialOut.baseAddress!)
                     parallelForEach(chunks) { chunk in
                         var sums = [Double](repeating: 0, count: width)
-                        for row in (chunk * size)..<min((chunk + 1) * size, n) {
+                        for row in chunkRange(chunk, of: chunks, count: n) {
                             let mean = mu.baseAddress! + labels[row] * width, input = x.baseAddress! + row * width
                             for column in 0..<width { let d = input[column] - mean[column]; sums[column] += d * d }
                         }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CNablaBLAS
+import Nabla
 
 /// Logistic regression: a discriminative linear classifier trained by maximum likelihood with an L2
 /// penalty. For two classes it is binary (one weight vector, `p(y=1|x) = σ(w·x + b)`); for more it is
@@ -270,7 +271,7 @@ final class LogisticObjective: @unchecked Sendable {
         var weights = [Float](repeating: 0, count: padded * width)
         for index in 0..<(k * width) { weights[index] = Float(parameters[index]) }
         let intercepts = Array(parameters[(k * width)...])
-        let chunks = Cores.count, chunkSize = (n + chunks - 1) / chunks
+        let chunks = max(1, min(Cores.count, n))
         var partialGradients = [[Double]](repeating: [], count: chunks)
         var partialLosses = [Double](repeating: 0, count: chunks)
         weights.withUnsafeBufferPointer { weights in
@@ -285,8 +286,9 @@ final class LogisticObjective: @unchecked Sendable {
                         let sampleScores = UnsafeMutablePointer<Double>.allocate(capacity: k)
                         defer { blockSums.deallocate(); blockScores.deallocate(); sampleScores.deallocate() }
                         var loss = 0.0
-                        for start in stride(from: chunk * chunkSize, to: min((chunk + 1) * chunkSize, n), by: block) {
-                            let rows = start..<min(start + block, (chunk + 1) * chunkSize, n)
+                        let chunkRows = chunkRange(chunk, of: chunks, count: n)
+                        for start in stride(from: chunkRows.lowerBound, to: chunkRows.upperBound, by: block) {
+                            let rows = start..<min(start + block, chunkRows.upperBound)
                             data.products(rows: rows, weights: weights.baseAddress!, paddedCount: padded, into: blockScores)
                             for row in rows {
                                 let scores = blockScores + (row - start) * padded

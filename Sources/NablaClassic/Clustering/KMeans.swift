@@ -277,7 +277,7 @@ private final class CenteredSingleData: @unchecked Sendable {
         for center in 0..<k { for column in 0..<width { centerNorms[center] += centers[center * width + column] * centers[center * width + column] } }
         var paddedCenters = centers
         paddedCenters += [Float](repeating: 0, count: padded * width - centers.count)
-        let chunks = min(Cores.count, max(1, n / 2048)), chunkSize = (n + chunks - 1) / chunks
+        let chunks = min(Cores.count, max(1, n / 2048))
         var partialSums = [[Double]](repeating: [], count: chunks)
         var partialCounts = [[Int]](repeating: [], count: chunks)
         labels.withUnsafeMutableBufferPointer { labelsOut in
@@ -295,8 +295,8 @@ private final class CenteredSingleData: @unchecked Sendable {
                                 defer { products.deallocate(); blockSums.deallocate() }
                                 var sums = [Double](repeating: 0, count: k * width)
                                 var counts = [Int](repeating: 0, count: k)
-                                let end = min((chunk + 1) * chunkSize, n)
-                                for start in stride(from: chunk * chunkSize, to: end, by: block) {
+                                let end = chunkRange(chunk, of: chunks, count: n).upperBound
+                                for start in stride(from: chunkRange(chunk, of: chunks, count: n).lowerBound, to: end, by: block) {
                                     let rows = start..<min(start + block, end)
                                     self.rows.products(rows: rows, weights: weights.baseAddress!, paddedCount: padded, into: products)
                                     blockSums.initialize(repeating: 0, count: k * width)
@@ -365,7 +365,7 @@ private final class CenteredSingleData: @unchecked Sendable {
         }
         var paddedCenters = centers
         paddedCenters += [Float](repeating: 0, count: padded * width - centers.count)
-        let chunks = min(Cores.count, max(1, n / 2048)), chunkSize = (n + chunks - 1) / chunks
+        let chunks = min(Cores.count, max(1, n / 2048))
         var partialSums = [[Double]](repeating: [], count: chunks)
         var partialCounts = [[Int]](repeating: [], count: chunks)
         var partialChanged = [Int](repeating: 0, count: chunks)
@@ -386,7 +386,7 @@ private final class CenteredSingleData: @unchecked Sendable {
                                         var sums = [Double](repeating: 0, count: k * width)
                                         var counts = [Int](repeating: 0, count: k)
                                         var changed = 0
-                                        for point in (chunk * chunkSize)..<min((chunk + 1) * chunkSize, n) {
+                                        for point in chunkRange(chunk, of: chunks, count: n) {
                                             let own = Int(labelTarget.pointer[point])
                                             // A hair of slack so rounding in the float32 distances never skips a point
                                             // that Lloyd's comparison would move.

@@ -1,4 +1,5 @@
 import Dispatch
+import Nabla
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,24 +7,15 @@ import Darwin
 #endif
 
 /// The cores this process may use: work is split across them where a loop is long enough to pay for
-/// waking a thread (tens of microseconds).
+/// waking a thread (tens of microseconds). Nabla's count, so `withCoreCount` simulates other machines.
 enum Cores {
-    static let count = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    static var count: Int { Parallelism.cores }
 }
 
 /// Runs `body` over contiguous chunks of `0..<count`, one chunk per core, when there are at least
 /// `minimumPerChunk` items per chunk; otherwise inline. Chunks must write disjoint memory.
 func parallelRanges(_ count: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
-    let chunks = min(Cores.count, count / max(minimumPerChunk, 1))
-    if chunks <= 1 { if count > 0 { body(0..<count) }; return }
-    let size = (count + chunks - 1) / chunks
-    withoutActuallyEscaping(body) { body in
-        let box = UncheckedBox(body)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = chunk * size
-            if start < count { box.value(start..<min(start + size, count)) }
-        }
-    }
+    if count > 0 { parallelChunks(count, minimumPerChunk: max(minimumPerChunk, 1), body) }
 }
 
 /// Runs `body(index)` for every index in `0..<count` on all cores, handing out indices in small
@@ -50,21 +42,8 @@ func formatNumber(_ value: Double, format: String = "%.4g") -> String {
     }
 }
 
-/// The sum of `body` over chunks of `0..<count`, chunks run on all cores as in `parallelRanges`.
+/// The sum of `body` over chunks of `0..<count`, chunks run on all cores as in `parallelRanges` and
+/// added in chunk order.
 func parallelSum(_ count: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Double) -> Double {
-    let chunks = min(Cores.count, count / max(minimumPerChunk, 1))
-    if chunks <= 1 { return count > 0 ? body(0..<count) : 0 }
-    let size = (count + chunks - 1) / chunks
-    var partial = [Double](repeating: 0, count: chunks)
-    partial.withUnsafeMutableBufferPointer { output in
-        let target = UncheckedPointer(output.baseAddress!)
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = chunk * size
-                if start < count { target.pointer[chunk] = box.value(start..<min(start + size, count)) }
-            }
-        }
-    }
-    return partial.reduce(0, +)
+    count > 0 ? parallelChunkResults(count, minimumPerChunk: max(minimumPerChunk, 1), body).reduce(0, +) : 0
 }
