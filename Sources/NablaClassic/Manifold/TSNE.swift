@@ -111,6 +111,8 @@ public struct TSNE: Sendable {
                                   theta: theta, gradient: gradient, computeError: computeError)
             }
         case .exact:
+            // Distances, their off-diagonal rows, the conditional and joint probabilities: four n×n at the peak.
+            try checkMatrixMemory(method: "t-SNE (exact)", "the pairwise affinity matrices", rows: n, columns: n, copies: 4)
             let joint = TSNEAffinities.dense(features, perplexity: perplexity)
             let dimensions = self.dimensions
             objective = { positions, gradient, exaggeration, _ in
