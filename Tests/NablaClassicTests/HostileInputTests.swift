@@ -117,4 +117,19 @@ import Testing
             #expect(error.description.contains(path))   // refused at reading: also a clear error
         }
     }
+
+    @Test func lapackStatusCodesBecomeWhatWentWrong() {
+        // LAPACKE reports NaN in its input as a negative status ("dpotrf failed with status -4" before).
+        expectClassicError(.numericalFailure, containing: ["QDA-like", "NaN or infinity", "--scale standard"]) {
+            _ = try choleskyFactor(Matrix(rows: [[1, .nan], [.nan, 1]]), method: "QDA-like")
+        }
+        expectClassicError(.numericalFailure, containing: ["not positive definite", "regularisation", "constant"]) {
+            _ = try choleskyFactor(Matrix(rows: [[1, 1], [1, 1]]), method: "QDA-like")
+        }
+        do {
+            _ = try choleskyFactor(Matrix(rows: [[1, .nan], [.nan, 1]]), method: "x")
+        } catch {
+            #expect(!"\(error)".contains("status -"), "a bare status code: \(error)")
+        }
+    }
 }
