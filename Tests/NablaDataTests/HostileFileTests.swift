@@ -19,8 +19,10 @@ import Testing
         // The default stays well under the machine's memory, and at most 8 GiB.
         #expect(MemoryBudget.defaultLimit <= 8 << 30 && MemoryBudget.defaultLimit > 0)
         #expect(MemoryBudget.doubles(1 << 40, 1 << 40) == .max)   // saturates instead of overflowing
-        #expect(MemoryBudget.describe(28_800_000_000) == "28 GB")
-        #expect(MemoryBudget.describe(1_500_000) == "1.5 MB")
+        #expect(MemoryBudget.describe(28_800_000_000) == "26.8 GiB")
+        #expect(MemoryBudget.describe(3 << 19) == "1.5 MiB")
+        #expect(MemoryBudget.describe(8 << 30) == "8 GiB")
+        #expect(MemoryBudget.describe(100) == "100 bytes")
     }
 
     @Test func aRefusalNamesItsEstimateTheLimitAndHowToRaiseIt() {

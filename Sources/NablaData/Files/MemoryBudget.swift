@@ -25,10 +25,16 @@ public enum MemoryBudget {
     /// `min(8 GiB, half of physical memory)`: room for the rest of the system and for a second copy that
     /// many computations make while they run.
     public static var defaultLimit: Int {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
-        let physical = pages > 0 && pageSize > 0 ? pages.multipliedReportingOverflow(by: pageSize) : (partialValue: 0, overflow: true)
         let eight = 8 << 30
-        return physical.overflow || physical.partialValue <= 0 ? eight : min(eight, physical.partialValue / 2)
+        return physicalMemory.map { min(eight, $0 / 2) } ?? eight
+    }
+
+    /// The machine's physical memory in bytes, when the system says.
+    public static var physicalMemory: Int? {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0 && pageSize > 0 else { return nil }
+        let bytes = pages.multipliedReportingOverflow(by: pageSize)
+        return bytes.overflow ? nil : bytes.partialValue
     }
 
     // The explicit setting, guarded by a lock because tests and loaders may read it from several threads.
@@ -48,6 +54,8 @@ public enum MemoryBudget {
 
     /// Goes back to the environment variable or the default.
     public static func reset() { lock.withLock { explicitLimit = nil } }
+
+    static let machineSource = "all of this machine's physical memory, whatever the limit"
 
     /// Where the limit in force comes from, for messages.
     static var limitSource: String {
@@ -78,9 +86,14 @@ public enum MemoryBudget {
 
     /// Throws `MemoryLimitError` when `bytes` exceed the limit. `what` names the request for the message,
     /// e.g. "agglomerative clustering: the 60000×60000 distance matrix".
+    /// Whatever the limit, a request larger than the machine's physical memory is refused too: it could
+    /// only fail (Swift stops the process when an allocation fails) or swap without end.
     public static func check(bytes: Int, for what: String) throws {
         let limit = self.limit
         if bytes > limit { throw MemoryLimitError(request: what, estimate: bytes, limit: limit, source: limitSource) }
+        if let physical = physicalMemory, bytes > physical {
+            throw MemoryLimitError(request: what, estimate: bytes, limit: physical, source: machineSource)
+        }
     }
 
     /// The bytes of `counts` multiplied together elements of `elementBytes` each, saturating at `Int.max`
@@ -103,15 +116,15 @@ public enum MemoryBudget {
         }
     }
 
-    /// A byte count for people: `28.8 GB (26.8 GiB)`-style, decimal first as `ls -h --si` and most tools
-    /// print, binary after.
+    /// A byte count for people, in binary units as the limit is given: `512 bytes`, `1.5 MiB`, `26.8 GiB`.
     public static func describe(_ bytes: Int) -> String {
-        if bytes == .max { return "more than 9 EB (the count overflows)" }
-        let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
+        if bytes == .max { return "more than 8 EiB (the count overflows)" }
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
         var value = Double(bytes), unit = 0
-        while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
         if unit == 0 { return "\(bytes) bytes" }
-        return (value < 10 ? String(Double(Int(value * 10)) / 10) : String(Int(value))) + " " + units[unit]
+        let rounded = (value * 10).rounded() / 10
+        return (rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)) + " " + units[unit]
     }
 }
 
@@ -127,8 +140,9 @@ public struct MemoryLimitError: Error, CustomStringConvertible, Equatable, Senda
     public let source: String
 
     public var description: String {
-        "\(request) needs about \(MemoryBudget.describe(estimate)), more than the memory limit of \(MemoryBudget.describe(limit)) (\(source)); "
-            + "use less data (e.g. --limit) or a cheaper setting, or raise the limit with \(MemoryBudget.optionName) or the environment variable \(MemoryBudget.environmentVariable) (e.g. 32G) if the machine has the memory"
+        let head = "\(request) needs about \(MemoryBudget.describe(estimate)), more than the memory limit of \(MemoryBudget.describe(limit)) (\(source)); "
+        if source == MemoryBudget.machineSource { return head + "use less data (e.g. --limit) or a cheaper setting (for t-SNE, Barnes–Hut instead of --exact)" }
+        return head + "use less data (e.g. --limit) or a cheaper setting, or raise the limit with \(MemoryBudget.optionName) or the environment variable \(MemoryBudget.environmentVariable) (e.g. 32G) if the machine has the memory"
     }
 }
 

@@ -63,6 +63,11 @@ struct ClassicCommand: ParsableCommand {
             throw failure("\(error)")
         } catch let error as MemoryLimitError {
             throw failure("\(error)")
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            // Anything else still ends as one line on standard error, never a usage dump or a trap.
+            throw failure("\(error)")
         }
     }
 

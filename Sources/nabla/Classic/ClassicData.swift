@@ -63,7 +63,9 @@ enum ClassicDataSource {
             return ClassicRunData(training: SyntheticData.moons(count: options.samples ?? 300, noise: options.noise ?? 0.1,
                                                                 generator: generator), test: nil, source: name)
         default:
-            guard FileManager.default.fileExists(atPath: name) else {
+            // lstat, not fileExists: a dangling link or a link loop is there, and the reader says which.
+            var status = stat()
+            guard lstat(name, &status) == 0 else {
                 throw ClassicCommandError("no data set called '\(name)' and no such file; use one of \(names.joined(separator: ", ")) or a CSV path")
             }
             var csv = try ClassicDataset.csv(name, target: options.target, classification: options.classification ? true : nil)

@@ -5,7 +5,7 @@ import NablaData
 /// memory one request may take before it is refused with its estimate (see `MemoryBudget`). Default:
 /// `NABLA_MEMORY_LIMIT`, else min(8 GiB, half the physical memory).
 struct MemoryLimitOption: ParsableArguments {
-    @Option(help: ArgumentHelp("Refuse any single request for more memory than this, e.g. 512M, 16G (default: $NABLA_MEMORY_LIMIT, else min(8G, half the memory)).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Refuse any single request for more memory than this, e.g. 512M, 16G (default: $NABLA_MEMORY_LIMIT, else min(8G, half the memory)).",
                                valueName: "size"))
     var memoryLimit: String?
 
