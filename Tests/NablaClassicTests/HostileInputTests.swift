@@ -29,7 +29,7 @@ import Testing
         // neighbour and `removeLast()` trapped on an empty chain.
         let huge = Matrix(rows: [[1e308, -1e308], [-1e308, 1e308], [1e308, 1e308], [0, 0]])
         for linkage in [AgglomerativeClustering.Linkage.single, .complete, .average, .ward] {
-            expectClassicError(.nonFiniteValue, containing: ["agglomerative", "overflows", "rescale"]) {
+            expectClassicError(.nonFiniteValue, containing: ["agglomerative", "samples 0 and 1", "overflows", "rescale"]) {
                 _ = try AgglomerativeClustering(clusterCount: 2, linkage: linkage).fit(huge)
             }
         }

@@ -98,4 +98,17 @@ struct FuzzGenerator {
         }
         #expect(checked >= 2 * Self.numericOptions.count - 2)
     }
+
+    @Test func reportRefusesAnEmptyPathAndFoldersWithoutRunFiles() throws {
+        // `nabla report ''` wrote report.html into the current folder, `nabla report /` into /.
+        let empty = NSTemporaryDirectory() + "/nabla-not-a-run-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        for folder in ["", empty] {
+            var command = try NablaCommand.parseAsRoot(["report", folder])
+            #expect(throws: ExitCode.self) { try command.run() }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: empty).isEmpty)
+        #expect(throws: (any Error).self) { _ = try NablaCommand.parseAsRoot(["classic", "kmeans", "--output", ""]) }
+    }
 }

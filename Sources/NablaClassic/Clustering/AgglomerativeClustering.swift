@@ -61,6 +61,7 @@ public struct AgglomerativeClustering: Sendable {
         var distances = NearestNeighbors.squaredDistances(features, features).values
         // Values near ±1e308 square to infinity (and infinity minus infinity is NaN): no nearest pair
         // could then be found, so such data is refused rather than merged on meaningless distances.
+        for index in 0..<n { distances[index * n + index] = 0 }   // a point's own distance may be ∞ − ∞ here
         if let position = distances.firstIndex(where: { !$0.isFinite }) {
             throw ClassicError(.nonFiniteValue, method: method,
                                "the squared distance between samples \(position / n) and \(position % n) overflows (values too large, e.g. near ±1e308); rescale the features first (--scale standard or min-max)")

@@ -69,6 +69,7 @@ struct ClassicOptions: ParsableArguments {
             throw ValidationError("--validation-fraction must be between 0 and 1, not \(validationFraction)")
         }
         if let folds, folds < 2 { throw ValidationError("--folds must be at least 2, not \(folds)") }
+        if let output, output.isEmpty { throw ValidationError("--output is an empty path; name the CSV file to write") }
         if let degree, degree < 1 { throw ValidationError("--degree must be at least 1, not \(degree)") }
         if !(labelledFraction > 0 && labelledFraction <= 1) {
             throw ValidationError("--labelled-fraction must be in (0, 1], not \(labelledFraction)")
