@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NablaData
 
 /// `--memory-limit SIZE`, shared by the commands that allocate in proportion to their input: the most
@@ -10,6 +11,10 @@ struct MemoryLimitOption: ParsableArguments {
     var memoryLimit: String?
 
     func validate() throws {
+        // A mistyped environment variable would otherwise be ignored without a word.
+        if let text = ProcessInfo.processInfo.environment[MemoryBudget.environmentVariable], (try? MemoryBudget.parse(text)) == nil {
+            throw ValidationError("\(MemoryBudget.environmentVariable)='\(text)' is not a size; set it to e.g. 512M or 16G, or unset it")
+        }
         if let memoryLimit {
             do { _ = try MemoryBudget.parse(memoryLimit) } catch let error as DataError {
                 throw ValidationError("--memory-limit: \(error.message)")
