@@ -46,6 +46,9 @@ let package = Package(
         .testTarget(name: "NablaDataTests", dependencies: ["NablaData", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaCheckpointTests", dependencies: ["NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaClassicTests", dependencies: ["NablaClassic", "Nabla", "NablaData", "NablaTestSupport"]),
+        // The command line's argument parsing and the run-folder reader, fuzzed in process (the executable
+        // target is importable by tests; its `main` is renamed when linked into them).
+        .testTarget(name: "NablaCommandLineTests", dependencies: ["nabla", "Nabla", "NablaViz", "NablaData", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -213,8 +213,10 @@ public struct TrainingCheckpoint {
             guard let text = file.metadata[key] else { return nil }
             do {
                 return try decoder.decode(Value.self, from: Data(text.utf8))
+            } catch let error as DecodingError {
+                throw failure("its metadata '\(key)' is not valid: \(describe(error)); the file was edited or damaged")
             } catch {
-                throw failure("its metadata '\(key)' is not valid: \(error)")
+                throw failure("its metadata '\(key)' is not valid JSON; the file was edited or damaged")
             }
         }
 
@@ -247,6 +249,16 @@ public struct TrainingCheckpoint {
             optimizer = OptimizerStateDictionary(optimizer: record.type, state: state, parameterGroups: record.parameterGroups.map {
                 .init(hyperParameters: $0.hyperParameters, parameters: $0.parameters)
             })
+        }
+        // Non-finite weights mean the run had diverged when it saved: resuming would only continue from
+        // NaN, so the checkpoint is refused with the tensor named (checked after the checksums, which
+        // tell a damaged file from a diverged run).
+        for (prefix, tensors) in [("model.", model), ("", optimizerTensors)] {
+            for (name, tensor) in tensors.sorted(by: { $0.key < $1.key }) {
+                if let position = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
+                    throw failure("tensor '\(prefix)\(name)' holds \(tensor.scalars[position]) at element \(position): the run had diverged when this checkpoint was saved; resume from an earlier checkpoint or start again with a lower learning rate")
+                }
+            }
         }
         if let stray = optimizerTensors.keys.sorted().first {
             throw failure("holds the optimiser tensor '\(stray)' that the optimiser metadata does not list")
@@ -330,5 +342,31 @@ private func copy(_ tensor: Tensor) -> Tensor {
         Tensor(shape: tensor.shape) { target in
             if let base = source.baseAddress, !source.isEmpty { target.baseAddress!.update(from: base, count: source.count) }
         }
+    }
+}
+
+/// A JSON decoding error as "key 'a.b': expected a number" instead of Swift's dump of its context.
+func describe(_ error: DecodingError) -> String {
+    func path(_ context: DecodingError.Context) -> String {
+        let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+        return keys.isEmpty ? "the top level" : "key '" + keys.joined(separator: ".").replacingOccurrences(of: ".[", with: "[") + "'"
+    }
+    switch error {
+    case .typeMismatch(let type, let context): return "\(path(context)): expected \(readableType(type))"
+    case .valueNotFound(let type, let context): return "\(path(context)): expected \(readableType(type)), found null"
+    case .keyNotFound(let key, let context):
+        return "\(context.codingPath.isEmpty ? "" : path(context) + ": ")key '\(key.stringValue)' is missing"
+    case .dataCorrupted(let context): return "\(path(context)): \(context.debugDescription)"
+    @unknown default: return "\(error)"
+    }
+}
+
+private func readableType(_ type: Any.Type) -> String {
+    switch type {
+    case is Int.Type, is Int64.Type, is UInt64.Type: return "an integer"
+    case is Double.Type, is Float.Type: return "a number"
+    case is String.Type: return "a string"
+    case is Bool.Type: return "true or false"
+    default: return String(describing: type).contains("Array") ? "a list" : "an object"
     }
 }

@@ -82,5 +82,12 @@ import Testing
         #expect(AxisTicks.logarithmic(from: -1, to: 5).scale == .linear)
         #expect(abs(narrow.fraction(of: 1) - (log10(1) - log10(0.2)) / (log10(5) - log10(0.2))) < 1e-12)
     }
-}
 
+    @Test func subnormalRangesAreDrawnAsZeroInsteadOfTrapping() {
+        // A metrics file with a loss of 1e-320 stopped `nabla report` with "no step found".
+        for (low, high) in [(9e-321, 1.1e-320), (0, 5e-324), (-1e-310, 1e-310), (1e-300, 2e-300)] {
+            let ticks = AxisTicks.linear(from: low, to: high)
+            #expect(ticks.values.count >= 2 && ticks.lower <= low && ticks.upper >= high, "\(low)…\(high): \(ticks)")
+        }
+    }
+}

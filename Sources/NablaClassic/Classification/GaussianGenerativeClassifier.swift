@@ -91,6 +91,10 @@ public struct GaussianGenerativeClassifier: ClassifierTrainer {
         try validate(features, method: method, minimumRows: 2)
         let classCount = try validateLabels(labels, rowCount: features.rowCount, method: method)
         let n = features.rowCount, width = features.columnCount
+        // The shared covariance, its eigenvectors and a work copy; or one Cholesky factor kept per class
+        // plus the covariance being factored.
+        try checkMatrixMemory(method: method, "the \(width)×\(width) covariance matrices", rows: width, columns: width,
+                              copies: covariance == .shared ? 3 : classCount + 2)
         var counts = [Int](repeating: 0, count: classCount)
         for label in labels { counts[label] += 1 }
         var sums = Matrix(rowCount: classCount, columnCount: width)

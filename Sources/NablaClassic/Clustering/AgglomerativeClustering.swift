@@ -51,6 +51,7 @@ public struct AgglomerativeClustering: Sendable {
         if clusterCount < 1 || clusterCount > n {
             throw ClassicError(.tooManyComponents, method: method, "asks for \(clusterCount) clusters but there are \(n) samples; choose 1...\(n)")
         }
+        try checkMatrixMemory(method: method, "the distance matrix", rows: n, columns: n)
         if n > 30_000 {
             throw ClassicError(.invalidParameter, method: method, "\(n) samples would need a \(n)×\(n) distance matrix; cluster a sample of at most 30,000")
         }
@@ -58,6 +59,13 @@ public struct AgglomerativeClustering: Sendable {
         // for them), plain distances otherwise. Merges are found in chain order and sorted by distance
         // afterwards, which gives the same dendrogram for these (reducible) linkages.
         var distances = NearestNeighbors.squaredDistances(features, features).values
+        // Values near ±1e308 square to infinity (and infinity minus infinity is NaN): no nearest pair
+        // could then be found, so such data is refused rather than merged on meaningless distances.
+        for index in 0..<n { distances[index * n + index] = 0 }   // a point's own distance may be ∞ − ∞ here
+        if let position = distances.firstIndex(where: { !$0.isFinite }) {
+            throw ClassicError(.nonFiniteValue, method: method,
+                               "the squared distance between samples \(position / n) and \(position % n) overflows (values too large, e.g. near ±1e308); rescale the features first (--scale standard or min-max)")
+        }
         if linkage != .ward { for index in distances.indices { distances[index] = distances[index].squareRoot() } }
         for index in 0..<n { distances[index * n + index] = .infinity }
         var sizes = [Int](repeating: 1, count: n)
@@ -79,6 +87,10 @@ public struct AgglomerativeClustering: Sendable {
                     if distance < nearestDistance || (distance == nearestDistance && other == previous) {
                         nearestDistance = distance; nearest = other
                     }
+                }
+                // Unreachable with finite distances (checked above); a guard so odd values cannot trap below.
+                if nearest < 0 {
+                    throw ClassicError(.numericalFailure, method: method, "no finite distance from cluster \(current) to any other; rescale the features")
                 }
                 if nearest == previous { break }
                 chain.append(nearest)

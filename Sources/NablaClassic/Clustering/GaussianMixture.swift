@@ -74,6 +74,9 @@ public struct GaussianMixture: Sendable {
                                "asks for \(componentCount) components but there are \(features.rowCount) samples; choose 1...\(features.rowCount)")
         }
         try require(covarianceRegularization >= 0, method: method, "covariance regularisation must be ≥ 0")
+        // One covariance and its Cholesky factor per component, plus the best model kept across restarts.
+        try checkMatrixMemory(method: method, "the per-component covariance matrices", rows: features.columnCount,
+                              columns: features.columnCount, copies: 3 * componentCount)
         try require(restarts >= 1 && maximumIterations >= 1, method: method, "restarts and iterations must be at least 1")
         var best: Model?
         for restart in 0..<restarts {

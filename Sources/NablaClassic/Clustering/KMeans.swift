@@ -68,6 +68,17 @@ public struct KMeans: Sendable {
             throw ClassicError(.tooManyComponents, method: method,
                                "asks for \(clusterCount) clusters but there are \(features.rowCount) samples; choose 1...\(features.rowCount)")
         }
+        // The search runs in single precision on centred data: a spread whose squared distances pass
+        // Float's range (3.4e38) would make every distance infinite and the seeding find no candidate.
+        let means = features.columnMeans()
+        var spread = 0.0
+        for row in 0..<features.rowCount {
+            for column in 0..<features.columnCount { spread = max(spread, abs(features[row, column] - means[column])) }
+        }
+        if !(spread.isFinite && 4 * spread * spread * Double(features.columnCount) < Double(Float.greatestFiniteMagnitude) / 4) {
+            throw ClassicError(.nonFiniteValue, method: method,
+                               "values spread as far as \(spread) from their mean, too far for k-means's single-precision distances (they overflow); rescale the features first (--scale standard or min-max)")
+        }
         let data = CenteredSingleData(features)
         let generator = RandomGenerator(seed: seed)
         var best: (centers: [Float], labels: [Int32], inertia: Double, iterations: Int)?
@@ -113,6 +124,8 @@ public struct KMeans: Sendable {
                 for index in 0..<n { updated[index] = min(updated[index], closest[index]); sum += updated[index] }
                 if sum < bestPotential { bestPotential = sum; bestTrial = trial; bestClosest = updated }
             }
+            // Unreachable with the spread checked in `fit`; kept so odd values cannot index an empty array.
+            if bestClosest.isEmpty { bestClosest = closest }
             data.copyRow(candidates[bestTrial], into: &centers, at: center * width)
             closest = bestClosest
             potential = bestPotential

@@ -4,10 +4,20 @@ import Glibc
 import Darwin
 #endif
 import Nabla
+import NablaData
 
 /// Small generated data sets with known structure, for tests, examples and the CLI (`--data blobs`,
 /// `--data moons`). Every generator takes an explicit `RandomGenerator`, so a seed repeats the data.
 public enum SyntheticData {
+    /// Throws `MemoryLimitError` unless a generated set of `count` samples with `dimensions` features (plus
+    /// its labels, and the growth of the arrays while they fill) fits the memory budget. The generators
+    /// themselves cannot fail; callers taking the size from a user (`--samples 1000000000`) check first.
+    public static func checkMemory(count: Int, dimensions: Int) throws {
+        // Features and labels as doubles, times two for an array's copy when it grows.
+        try MemoryBudget.check(bytes: MemoryBudget.doubles(count, dimensions + 1, 2),
+                               for: "generated data: \(count) samples × \(dimensions) features")
+    }
+
     /// Gaussian blobs: `samplesPerCenter` points around each centre with the given standard deviation,
     /// labelled by centre. Centres default to `centerCount` points drawn uniformly in [-10, 10]^dimensions
     /// (scikit-learn's `make_blobs`).

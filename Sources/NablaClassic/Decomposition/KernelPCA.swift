@@ -59,6 +59,8 @@ public struct KernelPCA: Sendable {
         if componentCount < 1 || componentCount > n {
             throw ClassicError(.tooManyComponents, method: method, "asks for \(componentCount) components but there are \(n) samples; choose 1...\(n)")
         }
+        // The kernel, its centred copy and the eigensolver's work space.
+        try checkMatrixMemory(method: method, "the kernel matrix", rows: n, columns: n, copies: 3)
         if n > 20_000 {
             throw ClassicError(.invalidParameter, method: method, "\(n) samples need an \(n)×\(n) kernel matrix; use at most 20,000")
         }

@@ -39,6 +39,8 @@ public struct LaplacianEigenmaps: Sendable {
         if dimensions < 1 || dimensions >= n - 1 {
             throw ClassicError(.tooManyComponents, method: method, "asks for \(dimensions) dimensions; with \(n) samples choose 1...\(max(n - 2, 1))")
         }
+        // Adjacency, Laplacian and the eigensolver's copy.
+        try checkMatrixMemory(method: method, "the graph Laplacian", rows: n, columns: n, copies: 3)
         if n > 10_000 {
             throw ClassicError(.invalidParameter, method: method, "\(n) samples need a dense \(n)×\(n) eigenproblem; use at most 10,000")
         }

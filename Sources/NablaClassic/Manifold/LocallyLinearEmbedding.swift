@@ -37,6 +37,8 @@ public struct LocallyLinearEmbedding: Sendable {
             throw ClassicError(.tooManyComponents, method: method, "asks for \(dimensions) dimensions; with \(n) samples choose 1...\(max(n - 2, 1))")
         }
         try require(neighborCount > dimensions, method: method, "needs more neighbours (\(neighborCount)) than dimensions (\(dimensions))")
+        // I − W, M = (I − W)ᵀ(I − W) and the eigensolver's copy of M.
+        try checkMatrixMemory(method: method, "the embedding eigenproblem", rows: n, columns: n, copies: 3)
         if n > 10_000 {
             throw ClassicError(.invalidParameter, method: method, "\(n) samples need a dense \(n)×\(n) eigenproblem; use at most 10,000")
         }

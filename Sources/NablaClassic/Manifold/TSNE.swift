@@ -95,7 +95,7 @@ public struct TSNE: Sendable {
                                "asks for \(dimensions) dimensions; with PCA initialisation there can be at most \(features.columnCount) (the number of features)")
         }
         if case .barnesHut(let theta) = self.method {
-            try require(dimensions == 2, method: method, "the Barnes–Hut method works in 2 dimensions; use .exact for \(dimensions)")
+            try require(dimensions == 2, method: method, "the Barnes–Hut method works in 2 dimensions; use the exact method (.exact; --exact on the command line) for \(dimensions)")
             try require(theta >= 0, method: method, "theta must be ≥ 0, not \(theta)")
         }
         let rate = learningRate ?? max(Double(n) / earlyExaggeration / 4, 50)
@@ -111,6 +111,8 @@ public struct TSNE: Sendable {
                                   theta: theta, gradient: gradient, computeError: computeError)
             }
         case .exact:
+            // Distances, their off-diagonal rows, the conditional and joint probabilities: four n×n at the peak.
+            try checkMatrixMemory(method: "t-SNE (exact)", "the pairwise affinity matrices", rows: n, columns: n, copies: 4)
             let joint = TSNEAffinities.dense(features, perplexity: perplexity)
             let dimensions = self.dimensions
             objective = { positions, gradient, exaggeration, _ in

@@ -1,3 +1,5 @@
+import NablaData
+
 /// Polynomial features: every product of input features of total degree 1 through `degree`, in
 /// scikit-learn's order (`PolynomialFeatures(include_bias=False)`): for features `a, b` and degree 2,
 /// `[a, b, a², ab, b²]`. With `interactionsOnly`, no feature is repeated in a product (`[a, b, ab]`).
@@ -46,14 +48,43 @@ public struct PolynomialFeatures: FeatureTransform {
         }
     }
 
+    /// The number of output columns for `featureCount` inputs, without listing them: the sum over degrees
+    /// p of C(d + p − 1, p) (products with repetition) or C(d, p) (interactions only). Saturates at `Int.max`.
+    public func termCount(featureCount: Int) -> Int {
+        var total = 0
+        for power in 1...max(degree, 1) {
+            // C(n, p) built up as C(n, i) = C(n, i − 1) · (n − i + 1) / i, exact at each step.
+            let top = interactionsOnly ? featureCount : featureCount + power - 1
+            if power > top { break }
+            var binomial = 1
+            for index in 1...power {
+                let product = binomial.multipliedReportingOverflow(by: top - index + 1)
+                if product.overflow { return .max }
+                binomial = product.partialValue / index
+            }
+            let sum = total.addingReportingOverflow(binomial)
+            if sum.overflow { return .max }
+            total = sum.partialValue
+            if total > 1 << 40 { return total }   // far past any limit; stop before degree 10⁹ loops a while
+        }
+        return total
+    }
+
     public func transform(_ features: Matrix) throws -> Matrix {
         let method = "polynomial features"
         try require(degree >= 1, method: method, "degree must be at least 1, not \(degree)")
         try validate(features, method: method)
-        let terms = terms(featureCount: features.columnCount)
-        if terms.count > 1_000_000 {
-            throw ClassicError(.invalidParameter, method: method, "degree \(degree) on \(features.columnCount) features makes \(terms.count) columns; lower the degree")
+        // Count the columns before listing them: degree 1000 on 10 features means about 10²³ terms, and listing
+        // them is what once grew to 24 GB.
+        let columnCount = termCount(featureCount: features.columnCount)
+        if columnCount > 1_000_000 {
+            throw ClassicError(.invalidParameter, method: method,
+                               "degree \(degree) on \(features.columnCount) features makes \(columnCount == .max ? "more than 9×10¹⁸" : String(columnCount)) columns (at most 1,000,000); lower the degree (--degree)")
         }
+        // The output plus the list of terms (one index per factor, `degree` at most per term).
+        try MemoryBudget.check(bytes: MemoryBudget.doubles(features.rowCount + degree, columnCount),
+                               for: "\(method): degree \(degree) on \(features.columnCount) features (\(features.rowCount)×\(columnCount) doubles)")
+        let terms = terms(featureCount: features.columnCount)
         return Matrix(rowCount: features.rowCount, columnCount: terms.count) { output in
             for row in 0..<features.rowCount {
                 for (column, term) in terms.enumerated() {

@@ -66,6 +66,8 @@ public struct LabelPropagation: Sendable {
             for point in 0..<n { rows[point] = sets[point].sorted().map { ($0, 1.0) } }
         case .radialBasis(let gamma):
             try require(gamma > 0, method: method, "gamma must be positive, not \(gamma)")
+            // The distance matrix plus the graph's rows of (neighbour, weight) pairs, two words each.
+            try checkMatrixMemory(method: method, "the RBF graph", rows: n, columns: n, copies: 3)
             if n > 20_000 {
                 throw ClassicError(.invalidParameter, method: method, "an RBF graph over \(n) samples is \(n)×\(n); use the nearest-neighbour graph")
             }

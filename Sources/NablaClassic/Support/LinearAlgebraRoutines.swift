@@ -82,7 +82,7 @@ func symmetricEigendecomposition(_ matrix: Matrix, method: String) throws -> (va
         LAPACKE_dsyevd(LAPACK_ROW_MAJOR, lapackCharacter("V"), lapackCharacter("U"), Int32(n), entries.baseAddress, Int32(n), &values)
     }
     if status != 0 {
-        throw ClassicError(.numericalFailure, method: method, "the eigendecomposition (LAPACK dsyevd) failed with status \(status)")
+        throw lapackFailure("dsyevd", "the eigendecomposition", status: status, method: method)
     }
     return (values, vectors)
 }
@@ -103,7 +103,7 @@ func symmetricEigenpairs(_ matrix: Matrix, indices range: ClosedRange<Int>, meth
                                 &entries, Int32(n), 0, 0, Int32(range.lowerBound + 1), Int32(range.upperBound + 1),
                                 0, &found, &values, &vectors, Int32(wanted), &support)
     if status != 0 || Int(found) != wanted {
-        throw ClassicError(.numericalFailure, method: method, "the eigendecomposition (LAPACK dsyevr) failed with status \(status)")
+        throw lapackFailure("dsyevr", "the eigendecomposition", status: status == 0 ? 1 : status, method: method)
     }
     return (Array(values.prefix(wanted)), Matrix(rowCount: n, columnCount: wanted, values: vectors))
 }
@@ -120,7 +120,7 @@ func singularValueDecomposition(_ a: Matrix, method: String) throws -> (u: Matri
     let status = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, lapackCharacter("S"), Int32(m), Int32(n), &entries, Int32(n),
                                 &s, &u, Int32(k), &vt, Int32(n))
     if status != 0 {
-        throw ClassicError(.numericalFailure, method: method, "the singular value decomposition (LAPACK dgesdd) failed with status \(status)")
+        throw lapackFailure("dgesdd", "the singular value decomposition", status: status, method: method)
     }
     return (Matrix(rowCount: m, columnCount: k, values: u), s, Matrix(rowCount: k, columnCount: n, values: vt))
 }
@@ -135,7 +135,7 @@ func orthonormalColumns(_ a: Matrix, method: String) throws -> Matrix {
     var status = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, Int32(m), Int32(n), &entries, Int32(n), &tau)
     if status == 0 { status = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(n), &entries, Int32(n), tau) }
     if status != 0 {
-        throw ClassicError(.numericalFailure, method: method, "the QR factorisation (LAPACK dgeqrf) failed with status \(status)")
+        throw lapackFailure("dgeqrf", "the QR factorisation", status: status, method: method)
     }
     return Matrix(rowCount: m, columnCount: n, values: entries)
 }
@@ -155,7 +155,7 @@ func leastSquaresSolution(_ a: Matrix, _ b: Matrix, method: String) throws -> (s
     let status = LAPACKE_dgelsy(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(columns), &entries, Int32(n),
                                 &right, Int32(columns), &pivots, 1e-12, &rank)
     if status != 0 {
-        throw ClassicError(.numericalFailure, method: method, "the least-squares solve (LAPACK dgelsy) failed with status \(status)")
+        throw lapackFailure("dgelsy", "the least-squares solve", status: status, method: method)
     }
     return (Matrix(rowCount: n, columnCount: columns, values: Array(right.prefix(n * columns))), Int(rank))
 }
@@ -171,7 +171,7 @@ func solveLinearSystem(_ a: Matrix, _ b: Matrix, method: String) throws -> Matri
     if status > 0 {
         throw ClassicError(.numericalFailure, method: method, "the system matrix is singular (LAPACK dgesv: U(\(status),\(status)) is zero); add regularisation or remove duplicate features")
     }
-    if status < 0 { throw ClassicError(.numericalFailure, method: method, "LAPACK dgesv failed with status \(status)") }
+    if status < 0 { throw lapackFailure("dgesv", "the linear solve", status: status, method: method) }
     return Matrix(rowCount: n, columnCount: b.columnCount, values: right)
 }
 
@@ -181,11 +181,7 @@ func choleskyFactor(_ a: Matrix, method: String) throws -> Matrix {
     let n = a.rowCount
     var entries = a.values
     let status = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, lapackCharacter("L"), Int32(n), &entries, Int32(n))
-    if status != 0 {
-        throw ClassicError(.numericalFailure, method: method,
-                           status > 0 ? "a covariance matrix is not positive definite (LAPACK dpotrf stopped at column \(status)); add regularisation or remove constant or duplicate features"
-                                      : "LAPACK dpotrf failed with status \(status)")
-    }
+    if status != 0 { throw lapackFailure("dpotrf", "the Cholesky factorisation of a covariance matrix", status: status, method: method) }
     for row in 0..<n { for column in (row + 1)..<max(row + 1, n) { entries[row * n + column] = 0 } }
     return Matrix(rowCount: n, columnCount: n, values: entries)
 }
@@ -212,11 +208,7 @@ func solvePositiveDefinite(_ a: Matrix, _ b: Matrix, method: String) throws -> M
     var entries = a.values, right = b.values
     let status = LAPACKE_dposv(LAPACK_ROW_MAJOR, lapackCharacter("L"), Int32(n), Int32(b.columnCount), &entries, Int32(n),
                                &right, Int32(max(b.columnCount, 1)))
-    if status != 0 {
-        throw ClassicError(.numericalFailure, method: method,
-                           status > 0 ? "the system matrix is not positive definite (LAPACK dposv stopped at column \(status)); add regularisation"
-                                      : "LAPACK dposv failed with status \(status)")
-    }
+    if status != 0 { throw lapackFailure("dposv", "the positive definite solve", status: status, method: method) }
     return Matrix(rowCount: n, columnCount: b.columnCount, values: right)
 }
 
@@ -268,4 +260,26 @@ func centeredGram(_ features: Matrix, mean: [Double], alpha: Double) -> Matrix {
             }
         }
     }
+}
+
+/// A LAPACK status as what went wrong and what to do, instead of "dpotrf failed with status -4".
+/// LAPACKE returns `-i` when argument `i` is invalid, and it checks every input matrix for NaN and
+/// infinity first, returning minus the matrix's argument position: with Nabla's calls (sizes always
+/// valid) a negative status means non-finite numbers reached the solver. A positive status is the
+/// routine's own failure: a zero pivot, a matrix that is not positive definite, no convergence.
+func lapackFailure(_ routine: String, _ what: String, status: Int32, method: String) -> ClassicError {
+    if status < 0 {
+        return ClassicError(.numericalFailure, method: method,
+                            "\(what) met NaN or infinity (LAPACK \(routine) refused argument \(-status)): the values overflowed or a constant column was divided by zero; rescale the features (--scale standard), remove constant columns, or add regularisation (--penalty)")
+    }
+    let problem: String
+    switch routine {
+    case "dpotrf", "dposv":
+        problem = "the matrix is not positive definite (it stopped at column \(status)): some features are constant or duplicates of others, or there are fewer samples than features; add regularisation (--penalty) or remove constant and duplicate columns"
+    case "dgesv":
+        problem = "the matrix is singular (zero pivot at \(status)); add regularisation or remove duplicate features"
+    default:
+        problem = "it did not converge (\(status) values left unresolved); rescale the features (--scale standard) or remove near-duplicate columns"
+    }
+    return ClassicError(.numericalFailure, method: method, "\(what) failed (LAPACK \(routine)): \(problem)")
 }

@@ -1,4 +1,5 @@
 import Nabla
+import NablaData
 
 /// A random forest (Breiman, 2001): `treeCount` decision trees, each grown on a bootstrap sample (n
 /// draws with replacement) with `⌊√features⌋` random candidate features per split; the forest predicts
@@ -58,6 +59,11 @@ public struct RandomForest: ClassifierTrainer {
         try validate(features, method: method)
         let classCount = try validateLabels(labels, rowCount: features.rowCount, method: method)
         let n = features.rowCount
+        // A lower bound: each tree keeps at least one node with its class probabilities, its feature
+        // importances and a few array headers (10⁸ trees once exhausted memory before any error).
+        let perTree = 192 + 8 * (classCount + features.columnCount)
+        try MemoryBudget.check(bytes: MemoryBudget.bytes(treeCount, elementBytes: perTree),
+                               for: "\(method): \(treeCount) trees (at least \(perTree) bytes each)")
         let template = DecisionTree(criterion: criterion, maximumDepth: maximumDepth, minimumSamplesLeaf: minimumSamplesLeaf,
                                     featuresPerSplit: featuresPerSplit)
         try template.checkSettings(method: method)

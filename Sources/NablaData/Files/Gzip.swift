@@ -7,9 +7,10 @@ import CZlib
 /// let unpacked = try Gzip.decompress(packed, name: "greeting.gz")   // [104, 101, 108, 108, 111]
 /// ```
 public enum Gzip {
-    /// The largest decompressed size accepted unless a caller asks for more (4 GiB): a corrupt or hostile
-    /// file must not make the reader allocate without bound.
-    public static let defaultMaximumBytes = 1 << 32
+    /// The largest decompressed size accepted unless a caller asks for more: the memory budget
+    /// (`MemoryBudget.limit`, raised by `--memory-limit` or `NABLA_MEMORY_LIMIT`), so a gzip bomb stops
+    /// with an error once its output passes the budget instead of growing until the kernel kills the process.
+    public static var defaultMaximumBytes: Int { MemoryBudget.limit }
 
     /// Whether `bytes` start with the gzip magic number 1f 8b.
     public static func isCompressed(_ bytes: [UInt8]) -> Bool {
@@ -125,7 +126,31 @@ public enum Gzip {
 
     private static func tooLarge(_ name: String, _ maximumBytes: Int) -> DataError {
         DataError(.invalidRequest, file: name,
-                  "decompresses to more than \(maximumBytes) bytes, the limit; pass a larger maximumBytes if the file is genuine")
+                  "decompresses to more than \(maximumBytes) bytes (\(MemoryBudget.describe(maximumBytes))), the limit, and was stopped there; "
+                    + "if the file is genuine, raise the memory limit (\(MemoryBudget.optionName) or \(MemoryBudget.environmentVariable)), otherwise it is damaged or a decompression bomb")
+    }
+
+    /// The first `count` decompressed bytes of a gzip stream (fewer if it is shorter), without inflating
+    /// the rest: enough to read a header that says how large the whole should be.
+    public static func decompressedPrefix(_ compressed: [UInt8], count: Int, name: String) throws -> [UInt8] {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw DataError(.corrupt, file: name, "zlib could not start decompressing (out of memory?)")
+        }
+        defer { inflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: count)
+        var produced = 0, consumed = 0
+        while produced < count {
+            let status = step(&stream, compressed, &consumed, &output, &produced) { stream, _ in inflate(&stream, Z_NO_FLUSH) }
+            if status == Z_STREAM_END { break }
+            if status != Z_OK {
+                if status == Z_BUF_ERROR && consumed == compressed.count { break }   // cut short: the full read explains
+                let detail = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
+                throw DataError(.corrupt, file: name, "corrupt gzip data near compressed byte \(consumed): \(detail); the file is damaged, download or copy it again")
+            }
+        }
+        output.removeLast(output.count - produced)
+        return output
     }
 
     /// The buffer to start decompressing into: the trailer's size hint when it is plausible.

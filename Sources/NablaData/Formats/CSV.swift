@@ -223,7 +223,7 @@ public enum CSV {
                 if let field = record.fields.firstIndex(where: { options.missingValueMarkers.contains($0) }) {
                     let shown = record.fields[field].isEmpty ? "empty" : "'\(record.fields[field])'"
                     throw DataError(.missingValue, file: name, line: record.line,
-                                    "column '\(names[field])' (field \(field + 1)) is \(shown); fill it in, or read with allowsMissingValues to get NaN (code −1 for categories)")
+                                    "column '\(names[field])' (field \(field + 1)) is \(shown); fill in the value or delete the row (library callers may instead read with CSVOptions(allowsMissingValues: true) to get NaN, code −1 for categories)")
                 }
             }
         }

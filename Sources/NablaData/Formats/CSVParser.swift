@@ -15,6 +15,7 @@ func parseCSVRecords(_ bytes: [UInt8], separator: UInt8, trimsWhitespace: Bool, 
     let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
     func isBlank(_ byte: UInt8) -> Bool { byte == space || (byte == tab && separator != tab) }
 
+    try TextEncoding.requireUTF8(bytes, name: name)
     var records: [CSVRecord] = []
     var fields: [String] = []
     var position = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0

@@ -104,7 +104,36 @@ public enum IDX {
     /// must match them. Throws `DataError` naming the file for a missing file, a wrong magic number,
     /// truncated data or sizes that disagree.
     public static func read(_ path: String, expecting dataType: IDXDataType? = nil, rank: Int? = nil) throws -> IDXArray {
-        try parse(FileReading.decompressedBytes(at: path), name: path, expecting: dataType, rank: rank)
+        let raw = try FileReading.bytes(at: path)
+        guard Gzip.isCompressed(raw) else { return try parse(raw, name: path, expecting: dataType, rank: rank) }
+        // Inflate the header first, then no more than the size it declares: a file that inflates past its
+        // own header (a damaged file or a decompression bomb) stops there instead of at the memory limit.
+        guard let (shape, declared) = declaredSize(try Gzip.decompressedPrefix(raw, count: 4 + 4 * 255, name: path)) else {
+            return try parse(Gzip.decompress(raw, name: path), name: path, expecting: dataType, rank: rank)
+        }
+        try MemoryBudget.check(bytes: declared, for: "\(path): the \(describeShape(shape)) array its IDX header declares")
+        let bytes: [UInt8]
+        do {
+            bytes = try Gzip.decompress(raw, name: path, maximumBytes: declared)
+        } catch let error as DataError where error.kind == .invalidRequest {
+            throw DataError(.invalidFormat, file: path,
+                            "decompresses to more than the \(declared) bytes its header declares (\(describeShape(shape))); sizes disagree, the file is damaged or hostile")
+        }
+        return try parse(bytes, name: path, expecting: dataType, rank: rank)
+    }
+
+    /// The shape and total size (header included) that the start of an IDX file declares, or nil when
+    /// the start is not a complete, sensible IDX header (`parse` then says what is wrong).
+    static func declaredSize(_ head: [UInt8]) -> (shape: [Int], bytes: Int)? {
+        guard head.count >= 4, head[0] == 0, head[1] == 0, let dataType = IDXDataType(rawValue: head[2]) else { return nil }
+        let rank = Int(head[3]), headerBytes = 4 + 4 * rank
+        guard head.count >= headerBytes else { return nil }
+        let shape = (0..<rank).map { Int(readBigEndianUInt32(head, at: 4 + 4 * $0)) }
+        let payload = MemoryBudget.bytes(shape.isEmpty ? 1 : shape.reduce(1) { $0 == .max ? .max : MemoryBudget.bytes($0, $1, elementBytes: 1) },
+                                         elementBytes: dataType.byteWidth)
+        guard payload != .max else { return nil }
+        let total = payload.addingReportingOverflow(headerBytes)
+        return total.overflow ? nil : (shape, total.partialValue)
     }
 
     /// Parses the bytes of an (uncompressed) IDX file; `name` labels errors.

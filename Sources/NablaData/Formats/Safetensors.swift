@@ -101,7 +101,9 @@ public enum Safetensors {
             throw DataError(.invalidFormat, file: name,
                             "the tensors cover \(position) bytes of data but \(dataLength) bytes follow the header; sizes disagree")
         }
-        return SafetensorsFile(name: name, metadata: metadata, entries: entries, bytes: bytes)
+        let file = SafetensorsFile(name: name, metadata: metadata, entries: entries, bytes: bytes)
+        try file.verifyChecksums()
+        return file
     }
 
     private static func parseMetadata(_ value: JSONValue, name: String) throws -> [String: String] {
@@ -167,8 +169,11 @@ public enum Safetensors {
     // MARK: Writing
 
     /// The bytes of a safetensors file holding `tensors` and the string `metadata`, laid out as the Python
-    /// library lays them out. A name may not be `__metadata__`.
-    public static func encode(_ tensors: [String: SafetensorsTensor], metadata: [String: String] = [:]) throws -> [UInt8] {
+    /// library lays them out. A name may not be `__metadata__`. With `checksums`, the metadata also
+    /// records each tensor's CRC-32 under `checksumKey`, which `parse` verifies (the Python library
+    /// ignores it); without, the bytes are exactly the Python library's.
+    public static func encode(_ tensors: [String: SafetensorsTensor], metadata: [String: String] = [:],
+                              checksums: Bool = false) throws -> [UInt8] {
         if tensors["__metadata__"] != nil {
             throw DataError(.invalidRequest, "a tensor may not be named '__metadata__'; that key holds the file's metadata")
         }
@@ -177,6 +182,16 @@ public enum Safetensors {
             if leftRank != rightRank { return leftRank > rightRank }
             return Array(left.key.utf8).lexicographicallyPrecedes(Array(right.key.utf8))
         }
+        // The data first, so its checksums can go into the header that precedes it.
+        var data: [UInt8] = []
+        var crcs: [(name: String, crc: UInt32)] = []
+        for (name, tensor) in ordered {
+            let start = data.count
+            tensor.appendBytes(to: &data)
+            if checksums { crcs.append((name, data.withUnsafeBytes { Safetensors.crc32(UnsafeRawBufferPointer(rebasing: $0[start...])) })) }
+        }
+        var metadata = metadata
+        if checksums && !ordered.isEmpty { metadata[checksumKey] = checksumText(crcs) }
         var members: [JSONMember] = []
         if !metadata.isEmpty {
             let sorted = metadata.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
@@ -199,16 +214,18 @@ public enum Safetensors {
         bytes.reserveCapacity(8 + header.count + offset)
         for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: UInt64(header.count) >> UInt64(shift))) }
         bytes += header
-        for (_, tensor) in ordered { tensor.appendBytes(to: &bytes) }
+        bytes += data
         return bytes
     }
 
     /// Writes `tensors` (float32, or another floating type) and integer tensors (int64) with `metadata`
-    /// as a safetensors file, atomically: readers see the old file or the complete new one.
-    public static func write(_ tensors: [String: SafetensorsTensor], metadata: [String: String] = [:], to path: String) throws {
+    /// as a safetensors file, atomically: readers see the old file or the complete new one. Each tensor's
+    /// CRC-32 goes into the metadata (see `encode`) unless `checksums` is false.
+    public static func write(_ tensors: [String: SafetensorsTensor], metadata: [String: String] = [:], checksums: Bool = true,
+                             to path: String) throws {
         let bytes: [UInt8]
         do {
-            bytes = try encode(tensors, metadata: metadata)
+            bytes = try encode(tensors, metadata: metadata, checksums: checksums)
         } catch let error as DataError {
             throw DataError(error.kind, file: path, error.message)
         }
@@ -216,8 +233,9 @@ public enum Safetensors {
     }
 
     /// Writes float tensors as F32; see `write(_:metadata:to:)`.
-    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws {
-        try write(tensors.mapValues { SafetensorsTensor.float($0) }, metadata: metadata, to: path)
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], checksums: Bool = true,
+                             to path: String) throws {
+        try write(tensors.mapValues { SafetensorsTensor.float($0) }, metadata: metadata, checksums: checksums, to: path)
     }
 }
 

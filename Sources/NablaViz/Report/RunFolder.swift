@@ -102,8 +102,16 @@ public struct RunFolder {
 
     static func readText(_ file: URL) -> Result<String, RunFileError> {
         let name = file.lastPathComponent
-        guard FileManager.default.fileExists(atPath: file.path) else { return .failure(RunFileError(file: name, problem: "is missing")) }
-        guard let data = try? Data(contentsOf: file) else { return .failure(RunFileError(file: name, problem: "cannot be read")) }
+        // NablaData's reader, not Data(contentsOf:): it refuses a FIFO or device in the folder (which
+        // would block or never end), files past the memory budget, and says why a file cannot be read.
+        let data: [UInt8]
+        do {
+            data = try FileReading.bytes(at: file.path)
+        } catch let error as DataError {
+            return .failure(RunFileError(file: name, problem: error.kind == .notFound && error.message == "no such file" ? "is missing" : "cannot be read: \(error.message)"))
+        } catch {
+            return .failure(RunFileError(file: name, problem: "cannot be read: \(error)"))
+        }
         let text = String(decoding: data, as: UTF8.self)
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return .failure(RunFileError(file: name, problem: "is empty")) }
         return .success(text)
@@ -136,12 +144,14 @@ public struct RunFolder {
             guard let rows = value["matrix"]?.array else { return fail("has no \"matrix\" array") }
             var counts: [[Int]] = []
             for row in rows {
-                guard let cells = row.array, cells.allSatisfy({ ($0.number ?? -1) >= 0 && $0.number!.isFinite }) else {
-                    return fail("has a matrix row that is not a list of non-negative numbers")
+                // Counts past 2⁵³ are not counts a run wrote, and Int() of a larger double would trap.
+                guard let cells = row.array, cells.allSatisfy({ ($0.number ?? -1) >= 0 && $0.number! <= 9.0e15 }) else {
+                    return fail("has a matrix row that is not a list of non-negative whole numbers (at most 9×10¹⁵)")
                 }
                 counts.append(cells.map { Int($0.number!.rounded()) })
             }
             guard !counts.isEmpty else { return fail("has an empty matrix") }
+            guard counts.count <= 1000 else { return fail("has \(counts.count) classes; the report draws at most 1000") }
             guard counts.allSatisfy({ $0.count == counts.count }) else {
                 return fail("has a matrix that is not square (\(counts.count) rows of lengths \(counts.map(\.count)))")
             }
@@ -176,7 +186,10 @@ public struct RunFolder {
         case .failure(let error):
             samples.warning = "\(error.description), so the images are shown without labels"
         case .success(let labels):
-            func indices(_ key: String) -> [Int] { (labels[key]?.array ?? []).compactMap { $0.number }.map { $0.isFinite ? Int($0) : -1 } }
+            // A class index outside Int's range (or NaN) becomes -1, shown as itself, instead of trapping in Int().
+            func indices(_ key: String) -> [Int] {
+                (labels[key]?.array ?? []).compactMap { $0.number }.map { abs($0) < 9.0e15 ? Int($0) : -1 }
+            }
             samples.predicted = indices("predicted")
             samples.truth = indices("true")
             samples.classNames = (labels["class_names"]?.array ?? []).map(\.displayText)

@@ -27,7 +27,7 @@ struct ClassicBenchmark: ParsableCommand {
 
     @Option(help: "Workloads to run (default: all): \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: [Workload] = Workload.allCases
-    @Option(help: "Timed runs per workload; the median time is printed (default 1, as the peer script).") var repetitions = 1
+    @Option(parsing: .unconditional, help: "Timed runs per workload; the median time is printed (default 1, as the peer script).") var repetitions = 1
     @Option(help: "Folder holding the Fashion-MNIST files.") var dataFolder: String?
     @Flag(help: "Small subsets: checks the command works, measures nothing.") var quick = false
 

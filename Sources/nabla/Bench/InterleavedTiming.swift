@@ -71,7 +71,7 @@ func median(_ values: [Double]) -> Double {
 
 /// The timing options of `bench core` and `bench optim`.
 struct TimingOptions: ParsableArguments {
-    @Option(help: "Timed repetitions per measurement (default 7 for core, 9 for optim; 3 with --quick).")
+    @Option(parsing: .unconditional, help: "Timed repetitions per measurement (default 7 for core, 9 for optim; 3 with --quick).")
     var repetitions: Int?
 
     @Flag(help: "Small sizes and short batches: a smoke run that checks the command works, not a measurement.")

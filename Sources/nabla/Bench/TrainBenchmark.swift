@@ -21,7 +21,7 @@ struct TrainBenchmark: ParsableCommand {
 
     @Option(help: "Recipes to run (default: all).") var recipe: [String] = Recipe.all.map(\.name)
     @Option(help: "Folder holding the Fashion-MNIST files.") var dataFolder: String?
-    @Option(help: "Seed for initial weights and batch order.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed for initial weights and batch order.") var seed: UInt64 = 0
 
     func validate() throws {
         for name in recipe where Recipe.named(name) == nil {

@@ -27,6 +27,7 @@ struct ClassicCommand: ParsableCommand {
     @Argument(help: "The method to run (see --list).") var method: String?
     @Flag(help: "List the methods, their tasks and options, and the data sets.") var list = false
     @OptionGroup var options: ClassicOptions
+    @OptionGroup var memory: MemoryLimitOption
 
     func validate() throws {
         if list { return }
@@ -39,6 +40,7 @@ struct ClassicCommand: ParsableCommand {
     func run() throws {
         if list { printList(); return }
         let chosen = ClassicMethod.named(method!)!
+        memory.apply()
         var options = options
         if options.scale == nil { options.scale = chosen.defaultScaling }
         do {
@@ -58,6 +60,13 @@ struct ClassicCommand: ParsableCommand {
         } catch let error as DataError {
             throw failure("\(error)")
         } catch let error as ClassicCommandError {
+            throw failure("\(error)")
+        } catch let error as MemoryLimitError {
+            throw failure("\(error)")
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            // Anything else still ends as one line on standard error, never a usage dump or a trap.
             throw failure("\(error)")
         }
     }

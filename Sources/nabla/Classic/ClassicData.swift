@@ -52,13 +52,20 @@ enum ClassicDataSource {
         case "blobs":
             let clusters = options.clusters ?? 3
             let samples = options.samples ?? 300
+            if clusters < 1 || clusters > samples {
+                throw ClassicCommandError("--clusters \(clusters) does not fit \(samples) generated samples; choose 1...\(samples) (or raise --samples)")
+            }
+            try SyntheticData.checkMemory(count: samples, dimensions: 2)
             return ClassicRunData(training: SyntheticData.blobs(samplesPerCenter: max(1, samples / clusters), centerCount: clusters,
                                                                 dimensions: 2, generator: generator), test: nil, source: name)
         case "moons":
+            try SyntheticData.checkMemory(count: options.samples ?? 300, dimensions: 2)
             return ClassicRunData(training: SyntheticData.moons(count: options.samples ?? 300, noise: options.noise ?? 0.1,
                                                                 generator: generator), test: nil, source: name)
         default:
-            guard FileManager.default.fileExists(atPath: name) else {
+            // lstat, not fileExists: a dangling link or a link loop is there, and the reader says which.
+            var status = stat()
+            guard lstat(name, &status) == 0 else {
                 throw ClassicCommandError("no data set called '\(name)' and no such file; use one of \(names.joined(separator: ", ")) or a CSV path")
             }
             var csv = try ClassicDataset.csv(name, target: options.target, classification: options.classification ? true : nil)

@@ -364,6 +364,6 @@ private func writeOutput(_ options: ClassicOptions, header: String, rows: [Strin
     do {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     } catch {
-        throw ClassicCommandError("could not write \(path): \(error.localizedDescription)")
+        throw ClassicCommandError("could not write " + describeFileError(error, path: path))
     }
 }

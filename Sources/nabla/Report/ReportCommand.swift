@@ -23,6 +23,16 @@ struct ReportCommand: ParsableCommand {
     var runFolder: String
 
     func run() throws {
+        // The report's files go into RUN_DIR: an empty path would put them in the current folder, and a
+        // folder holding none of a run's files (such as /) is not a run folder to write into.
+        if runFolder.isEmpty { throw failure("nabla report: the run folder is an empty path; give the folder a training run wrote") }
+        let runFiles = [RunFolder.configFile, RunFolder.metricsFile, RunFolder.summaryFile, RunFolder.confusionFile,
+                        RunFolder.samplesFile, RunFolder.samplesLabelsFile]
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: runFolder, isDirectory: &isFolder), isFolder.boolValue,
+           !runFiles.contains(where: { FileManager.default.fileExists(atPath: URL(fileURLWithPath: runFolder).appendingPathComponent($0).path) }) {
+            throw failure("nabla report: \(runFolder) holds none of a run's files (\(runFiles.joined(separator: ", "))); is it a run folder? Nothing was written")
+        }
         do {
             let report = try writeRunReport(runFolder: URL(fileURLWithPath: runFolder))
             print(report.path)
