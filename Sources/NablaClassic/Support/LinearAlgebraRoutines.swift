@@ -253,19 +253,3 @@ func blockedGram(rowCount: Int, columnCount: Int, alpha: Double, blockRows: Int 
     }
     return result
 }
-
-/// The covariance-style product `(X − 1μᵀ)ᵀ (X − 1μᵀ) · alpha`, centred block by block.
-func centeredGram(_ features: Matrix, mean: [Double], alpha: Double) -> Matrix {
-    let width = features.columnCount
-    return features.values.withUnsafeBufferPointer { source in
-        blockedGram(rowCount: features.rowCount, columnCount: width, alpha: alpha) { rows, buffer in
-            let target = UncheckedPointer(buffer)
-            parallelRanges(rows.count, minimumPerChunk: 256) { range in
-                for local in range {
-                    let input = source.baseAddress! + (rows.lowerBound + local) * width, output = target.pointer + local * width
-                    for column in 0..<width { output[column] = input[column] - mean[column] }
-                }
-            }
-        }
-    }
-}
