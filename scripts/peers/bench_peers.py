@@ -41,14 +41,18 @@ def python_peer(code, *arguments):
     return run([sys.executable, "-c", code, *arguments], "peer " + " ".join(arguments[:2]))
 
 
+def significant(value, digits=4):
+    return float(f"{value:.{digits}g}") if isinstance(value, float) else value
+
+
 def emit(suite, workload, unit, nabla_value, peer, peer_value, higher_is_better=True, **extra):
     if nabla_value and peer_value:
         ratio = nabla_value / peer_value if higher_is_better else peer_value / nabla_value
     else:
         ratio = None
-    line = {"suite": suite, "workload": workload, "quick": quick, "unit": unit, "nabla": nabla_value,
-            "peer": peer, "peer_value": peer_value, "ratio": round(ratio, 3) if ratio else None}
-    line.update(extra)
+    line = {"suite": suite, "workload": workload, "quick": quick, "unit": unit, "nabla": significant(nabla_value),
+            "peer": peer, "peer_value": significant(peer_value), "ratio": significant(ratio, 3) if ratio else None}
+    line.update({key: significant(value) for key, value in extra.items()})
     line["openblas_coretype"] = os.environ.get("OPENBLAS_CORETYPE")
     print(json.dumps(line), flush=True)
 
