@@ -36,8 +36,9 @@ enum ProductRouting {
     static var singleThreadCandidates: [ProductRoute] { nablaKernelAvailable ? [.nabla, .openBLAS] : [.openBLAS] }
 
     /// The candidates for a product that may use every core. OpenBLAS's threads only compete for
-    /// large products: after each call its workers spin for a while, taking the cores from Nabla's own
-    /// threads in the element-wise work that follows, which a timing of the product alone cannot see.
+    /// large products, and must be at least 5% faster to be chosen: after each call its workers spin
+    /// for a while, taking the cores from Nabla's own threads in the element-wise work that follows,
+    /// which a timing of the product alone cannot see.
     static func sharedCandidates(multiplyAdds: Int) -> [ProductRoute] {
         guard nablaKernelAvailable else { return [.openBLASThreaded] }
         return multiplyAdds >= openBLASThreadsThreshold ? [.nablaSplit, .openBLASThreaded] : [.nabla, .openBLAS, .nablaSplit]
@@ -109,7 +110,10 @@ enum ProductRouting {
                 best[index] = min(best[index], monotonicSeconds() - start)
             }
         }
-        return candidates[best.indices.min { best[$0] < best[$1] }!]
+        // OpenBLAS's threads keep spinning for a while after each call, taking cores from the work that
+        // follows; a product timed alone cannot show that, so they must win by more than that margin.
+        let weighted = candidates.indices.map { best[$0] * (candidates[$0] == .openBLASThreaded ? 1.05 : 1) }
+        return candidates[weighted.indices.min { weighted[$0] < weighted[$1] }!]
     }
 
     /// C = op(A)·op(B), or C += op(A)·op(B) when `accumulate`, by `route`.
