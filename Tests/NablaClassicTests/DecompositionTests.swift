@@ -61,6 +61,28 @@ import Testing
         }
     }
 
+    @Test func float32DataAreMultipliedInFloat32AndStayAccurate() throws {
+        // 10,000 samples (three covariance blocks) of float32 values around 100 with spreads of 1 to 5:
+        // centring before rounding keeps the float32 products accurate where forming XᵀX uncentred and
+        // subtracting n·μμᵀ would lose about four digits to cancellation.
+        let rows = 10_000, columns = 12
+        let generator = RandomGenerator(seed: 23)
+        var values = [Double]()
+        for _ in 0..<rows {
+            let latent = (0..<columns).map { generator.nextNormal() * Float(columns - $0) / Float(columns) * 5 }
+            for column in 0..<columns { values.append(Double(100 + latent[column] + 0.3 * latent[(column + 1) % columns])) }
+        }
+        let x = Matrix(rowCount: rows, columnCount: columns, values: values)
+        #expect(centeredCovariance(x, alpha: 1).singlePrecision)
+        #expect(!centeredCovariance(Self.correlatedData(), alpha: 1).singlePrecision)
+        let (vt, s) = Self.referenceSVD(x)
+        let model = try PrincipalComponentAnalysis(componentCount: 5).fit(x)
+        expectSameComponents(model.components, vt, "float32 data", tolerance: 1e-5)
+        expectClose(model.explainedVariance, s.prefix(5).map { $0 * $0 / Double(rows - 1) }, "variances",
+                    tolerance: Tolerance(absolute: 0, relative: 1e-5))
+        expectClose(model.mean, x.columnMeans(), "mean", tolerance: Tolerance(absolute: 1e-12, relative: 1e-12))
+    }
+
     @Test func randomizedPCAAgreesWithFullPCA() throws {
         let x = Self.correlatedData(rows: 200, columns: 10)
         let full = try PrincipalComponentAnalysis(componentCount: 3).fit(x)

@@ -1,5 +1,4 @@
 import CNablaBLAS
-import CNablaKernels
 
 /// Batched, broadcasting matrix products through `gemm` (Nabla's kernel or OpenBLAS's `cblas_sgemm`).
 ///
@@ -8,8 +7,8 @@ import CNablaKernels
 ///
 /// Threading: one large product is shared among the cores (`parallelGEMM`); a batch of small products
 /// runs one whole product per core, each on one thread (OpenBLAS is kept at one thread between calls so
-/// that batch work never nests its threads inside Nabla's). Products on one thread use Nabla's AVX-512
-/// kernel where the processor has it (see `gemm`).
+/// that batch work never nests its threads inside Nabla's). Whether Nabla's AVX-512 kernel or OpenBLAS
+/// computes a product is measured once per shape class (see `ProductRouting`).
 func matmulKernel(_ a: Tensor, _ b: Tensor) -> Tensor {
     let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
     let n = b.shape[b.rank - 1]
@@ -64,52 +63,25 @@ func matmulKernel(_ a: Tensor, _ b: Tensor) -> Tensor {
     return Tensor(storage: result, layout: Layout(contiguous: shape))
 }
 
-/// Whether `gemm` may use Nabla's AVX-512 kernel.
-private let ownKernelAvailable = nabla_sgemm_available()
-
 /// Products smaller than this many multiply-adds run on one core.
-private let parallelThreshold = 1 << 18
+let parallelThreshold = 1 << 18
 
 /// One product C = op(A)·op(B), shared among the cores when it is large enough.
 ///
-/// With Nabla's own kernel, a product of at least `splitThreshold` multiply-adds is cut into one block
-/// of columns (or rows) per core; smaller ones stay on one thread, where waking a worker would cost more
-/// than it saves. Without it, OpenBLAS's own threads share the product.
+/// A product of at least `parallelThreshold` multiply-adds goes where `ProductRouting` measured it
+/// fastest: Nabla's kernel on one thread or split into a block per core, or OpenBLAS on one thread or
+/// (large products) on its own threads. Smaller ones stay on one thread, where waking a worker would
+/// cost more than it saves.
 func parallelGEMM(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
                   _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool = false) {
-    let cores = Parallelism.cores
-    guard cores > 1, m * n * k >= (ownKernelAvailable ? splitThreshold : parallelThreshold) else {
+    guard Parallelism.cores > 1, m * n * k >= parallelThreshold else {
         gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
         return
     }
-    guard ownKernelAvailable else {
-        openblas_set_num_threads(Int32(cores))
-        gemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
-        openblas_set_num_threads(1)
-        return
-    }
-    // Blocks are whole tiles of the kernel (32 columns or 12 rows) so no core computes padding.
-    if n >= m {
-        let size = ((n + cores - 1) / cores + 31) / 32 * 32
-        parallelItems((n + size - 1) / size, workers: cores) { part, _ in
-            let start = part * size, count = Swift.min(size, n - start)
-            gemm(transposeA, transposeB, m, count, k, a, lda, transposeB ? b + start * ldb : b + start, ldb,
-                 c + start, ldc, accumulate: accumulate)
-        }
-    } else {
-        let size = ((m + cores - 1) / cores + 11) / 12 * 12
-        parallelItems((m + size - 1) / size, workers: cores) { part, _ in
-            let start = part * size, count = Swift.min(size, m - start)
-            gemm(transposeA, transposeB, count, n, k, transposeA ? a + start : a + start * lda, lda, b, ldb,
-                 c + start * ldc, ldc, accumulate: accumulate)
-        }
-    }
+    let route = ProductRouting.route(shared: true, transposeA, transposeB, m, n, k, a, lda, b, ldb)
+    ProductRouting.compute(route, transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
 }
-
-/// Products of at least this many multiply-adds are split among the cores when Nabla's own kernel runs
-/// them.
-private let splitThreshold = 1 << 24
 
 /// Keeps OpenBLAS at one thread between products (see `matmulKernel`).
 enum BLASThreads {
@@ -141,18 +113,14 @@ private func foldedRowStride(shape: [Int], strides: [Int]) -> Int? {
 
 /// C = op(A)·op(B), or C += op(A)·op(B) when `accumulate`, on the calling thread.
 ///
-/// On processors with AVX-512 this is Nabla's own kernel (CNablaKernels): the machine's OpenBLAS is
-/// pinned to its AVX2 kernels (OPENBLAS_CORETYPE=Haswell), and on the products of a small CNN's
-/// per-sample convolutions the own kernel ran 1.5–1.8× faster on one core. Elsewhere it is OpenBLAS.
+/// Nabla's kernel (CNablaKernels, where the processor has AVX-512) or OpenBLAS at one thread, whichever
+/// `ProductRouting` measured faster for this shape class on this machine: with OpenBLAS pinned to its
+/// AVX2 kernels (OPENBLAS_CORETYPE=Haswell) Nabla's kernel ran a small CNN's per-sample convolution
+/// products 1.5–1.8× faster; with OpenBLAS's own AVX-512 kernels the two are close and either may win.
 @inline(__always)
 func gemm(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
           _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
           _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool = false) {
-    if ownKernelAvailable {
-        nabla_sgemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate)
-        return
-    }
-    BLASThreads.useOne()
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+    let route = ProductRouting.route(shared: false, transposeA, transposeB, m, n, k, a, lda, b, ldb)
+    ProductRouting.compute(route, transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
 }

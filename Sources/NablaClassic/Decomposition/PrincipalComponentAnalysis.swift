@@ -6,9 +6,12 @@ import Nabla
 ///
 /// Solvers:
 /// - `.full`: exact. When samples outnumber features it diagonalises the covariance
-///   `C = XcᵀXc / (n − 1)` (blocked `dsyrk` and one `dsyevd`, the same subspace as the SVD and far
-///   faster for tall data: 60,000 × 784 in well under a second); otherwise it takes the SVD of `Xc`
-///   (`dgesdd`).
+///   `C = XcᵀXc / (n − 1)` (scikit-learn's `svd_solver="covariance_eigh"`), then finds only the top
+///   `k` eigenpairs (`dsyevr`). Like scikit-learn, which computes in its input's dtype, data whose
+///   values are all float32 numbers (images, float32 tensors) are multiplied in float32, centred in
+///   float64 first and summed in float64 blocks (see `centeredCovariance`); other data in float64.
+///   The same subspace as the SVD and far faster for tall data: 60,000 × 784 in a fraction of a
+///   second. Otherwise it takes the SVD of `Xc` (`dgesdd`).
 /// - `.randomized`: Halko, Martinsson and Tropp (2011): project onto `k + 10` random directions,
 ///   sharpen with `powerIterations` rounds of `Xc Xcᵀ` (re-orthonormalised by QR), then an exact SVD
 ///   of the small projected matrix. For a few components of large data.
@@ -87,28 +90,32 @@ public struct PrincipalComponentAnalysis: Sendable {
             throw ClassicError(.tooManyComponents, method: method,
                                "asks for \(componentCount) components but the data (\(n) samples × \(width) features) has at most \(limit); choose 1...\(limit)")
         }
-        let mean = features.columnMeans()
+        var mean: [Double]
         var components: Matrix, variances: [Double], totalVariance: Double
         switch solver {
         case .full where n >= width:
-            // C = XcᵀXc / (n − 1), centred block by block (no full-size centred copy).
-            let covariance = centeredGram(features, mean: mean, alpha: 1 / Double(n - 1))
+            // C = XcᵀXc / (n − 1), centred block by block (no full-size centred copy), in the precision
+            // the data carry; then only the top eigenpairs (dsyevr), ascending.
+            let covariance: Matrix
+            (mean, covariance, _) = centeredCovariance(features, alpha: 1 / Double(n - 1))
             totalVariance = (0..<width).reduce(0) { $0 + covariance[$1, $1] }
-            let (values, vectors) = try symmetricEigendecomposition(covariance, method: method)
+            let (values, vectors) = try symmetricEigenpairs(covariance, indices: (width - componentCount)...(width - 1), method: method)
             components = Matrix(rowCount: componentCount, columnCount: width)
             variances = []
             for position in 0..<componentCount {
-                let index = width - 1 - position
+                let index = componentCount - 1 - position
                 variances.append(max(values[index], 0))
                 for feature in 0..<width { components[position, feature] = vectors[feature, index] }
             }
         case .full:
+            mean = features.columnMeans()
             let centered = features.subtractingFromRows(mean)
             let (_, s, vt) = try singularValueDecomposition(centered, method: method)
             components = vt.rows(0..<componentCount)
             variances = s.prefix(componentCount).map { $0 * $0 / Double(n - 1) }
             totalVariance = s.reduce(0) { $0 + $1 * $1 } / Double(n - 1)
         case .randomized(let powerIterations, let oversampling):
+            mean = features.columnMeans()
             let centered = features.subtractingFromRows(mean)
             let (vt, s) = try randomizedSVD(centered, rank: componentCount, powerIterations: powerIterations,
                                             oversampling: oversampling, seed: seed, method: method)

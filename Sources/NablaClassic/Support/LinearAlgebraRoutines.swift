@@ -246,22 +246,6 @@ func blockedGram(rowCount: Int, columnCount: Int, alpha: Double, blockRows: Int 
     return result
 }
 
-/// The covariance-style product `(X − 1μᵀ)ᵀ (X − 1μᵀ) · alpha`, centred block by block.
-func centeredGram(_ features: Matrix, mean: [Double], alpha: Double) -> Matrix {
-    let width = features.columnCount
-    return features.values.withUnsafeBufferPointer { source in
-        blockedGram(rowCount: features.rowCount, columnCount: width, alpha: alpha) { rows, buffer in
-            let target = UncheckedPointer(buffer)
-            parallelRanges(rows.count, minimumPerChunk: 256) { range in
-                for local in range {
-                    let input = source.baseAddress! + (rows.lowerBound + local) * width, output = target.pointer + local * width
-                    for column in 0..<width { output[column] = input[column] - mean[column] }
-                }
-            }
-        }
-    }
-}
-
 /// A LAPACK status as what went wrong and what to do, instead of "dpotrf failed with status -4".
 /// LAPACKE returns `-i` when argument `i` is invalid, and it checks every input matrix for NaN and
 /// infinity first, returning minus the matrix's argument position: with Nabla's calls (sizes always

@@ -15,9 +15,9 @@ import NablaData
 /// - `tsne_digits1797`, `tsne_fmnist5000`: Barnes–Hut t-SNE with scikit-learn's defaults (KL divergence)
 ///
 /// Seconds cover fitting and, for classifiers, scoring the test set (as the peer script times
-/// `fit(...).score(...)`); loading the files is not timed. `reference_seconds` and `reference_quality`
-/// repeat the figures PEERS.md recorded for scikit-learn, for orientation only: compare against a
-/// peer run on the same machine.
+/// `fit(...).score(...)`); loading the files is not timed. Only Nabla is measured here:
+/// scripts/bench-peers.sh runs scikit-learn right after it on the same machine. With --quick the data
+/// are small subsets and the lines say "quick": true and name the workload "<workload>-quick".
 struct ClassicBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classic",
@@ -38,18 +38,6 @@ struct ClassicBenchmark: ParsableCommand {
         case gaussianGenerative = "gaussian_generative_fmnist60k"
         case tsneDigits = "tsne_digits1797"
         case tsneFashion = "tsne_fmnist5000"
-
-        /// scikit-learn 1.9's figures from PEERS.md: seconds and quality.
-        var reference: (seconds: Double, quality: Double) {
-            switch self {
-            case .pca: (1.9, 0.863)
-            case .kmeans: (2.2, 0.349)
-            case .logisticRegression: (8.5, 0.843)
-            case .gaussianGenerative: (3.8, 0.815)
-            case .tsneDigits: (3.0, 0.753)
-            case .tsneFashion: (11.5, 1.299)
-            }
-        }
 
         var qualityName: String {
             switch self {
@@ -90,9 +78,8 @@ struct ClassicBenchmark: ParsableCommand {
                     qualities.append(quality)
                 }
                 let seconds = times.sorted()[times.count / 2]
-                printJSONLine(["benchmark": "classic", "workload": chosen.rawValue, "seconds": seconds,
-                               chosen.qualityName: qualities[0], "repetitions": repetitions,
-                               "reference_seconds": chosen.reference.seconds, "reference_quality": chosen.reference.quality])
+                printJSONLine(["benchmark": "classic", "workload": chosen.rawValue + (quick ? "-quick" : ""), "quick": quick,
+                               "seconds": seconds, chosen.qualityName: qualities[0], "repetitions": repetitions])
             }
         } catch let error as DataError {
             throw failure("\(error)")

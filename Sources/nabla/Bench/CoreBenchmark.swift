@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// `nabla bench core`: the tensor core measured against OpenBLAS called directly (matrix products) and
-/// against memory bandwidth (element-wise operations and a full sum).
+/// against memory bandwidth (element-wise operations and a full sum). Every line names its workload;
+/// with --quick the sizes are small, the lines say "quick": true and the names end in "-quick".
 struct CoreBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "core",
@@ -16,6 +17,9 @@ struct CoreBenchmark: ParsableCommand {
 
     @OptionGroup var options: TimingOptions
     private var quick: Bool { options.quick }
+
+    /// A workload's name, marked when the run is a quick smoke run.
+    private func workload(_ name: String) -> String { quick ? name + "-quick" : name }
 
     func run() {
         let timing = options.timing(defaultRepetitions: 7)
@@ -41,10 +45,11 @@ struct CoreBenchmark: ParsableCommand {
                        "blas_core": String(cString: openblas_get_corename())])
     }
 
-    /// Square float32 products, Nabla's `matmul` and `cblas_sgemm` timed in the same repetitions.
-    /// `ratio` is the median of the per-repetition ratios: pairing cancels load that both sides saw.
     private var cores: Int32 { Int32(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
+    /// Square float32 products, Nabla's `matmul` and `cblas_sgemm` timed in the same repetitions.
+    /// `ratio` is the median of the per-repetition ratios: pairing cancels load that both sides saw.
+    /// `route` is how Nabla chose to compute this size on this machine (see `matrixProductRoute`).
     private func benchmarkMatmul(n: Int, generator: RandomGenerator, timing: InterleavedTiming) {
         let a = generator.normal([n, n]), b = generator.normal([n, n])
         let product = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
@@ -68,10 +73,11 @@ struct CoreBenchmark: ParsableCommand {
             }
         }
         let flops = 2 * Double(n) * Double(n) * Double(n)
-        printJSONLine(["benchmark": "matmul", "n": n,
+        printJSONLine(["benchmark": "matmul", "workload": workload("matmul_\(n)"), "quick": quick, "n": n,
                        "nabla_gflops": flops / median(seconds[0]) * 1e-9,
                        "cblas_gflops": flops / median(seconds[1]) * 1e-9,
-                       "ratio": median(zip(seconds[0], seconds[1]).map { nabla, cblas in cblas / nabla })])
+                       "ratio": median(zip(seconds[0], seconds[1]).map { nabla, cblas in cblas / nabla }),
+                       "route": matrixProductRoute(m: n, n: n, k: n) ?? "undecided"])
     }
 
     /// Add, multiply and exp on contiguous tensors. Bytes count each element read and written once.
@@ -92,7 +98,8 @@ struct CoreBenchmark: ParsableCommand {
                 for operation in operations {
                     let seconds = timing.measure([{ operation.nabla()[0] }, { operation.plain(); return output[0] }])
                     let nablaSeconds = median(seconds[0]), bytes = Double(operation.bytesPerElement * elements)
-                    printJSONLine(["benchmark": "elementwise", "op": operation.name, "elements": elements,
+                    printJSONLine(["benchmark": "elementwise", "workload": workload(operation.name), "quick": quick,
+                                   "op": operation.name, "elements": elements,
                                    "seconds": nablaSeconds, "gb_per_s": bytes / nablaSeconds * 1e-9,
                                    "ns_per_element": nablaSeconds / Double(elements) * 1e9,
                                    "plain_loop_gb_per_s": bytes / median(seconds[1]) * 1e-9])
@@ -108,7 +115,7 @@ struct CoreBenchmark: ParsableCommand {
         let seconds = median(timing.measure([{ x.sum().item }])[0])
         let exact = x.withUnsafeBufferPointer { values in values.reduce(0.0) { $0 + Double($1) } }
         let relativeError = abs(Double(x.sum().item) - exact) / abs(exact)
-        printJSONLine(["benchmark": "sum", "elements": elements, "seconds": seconds,
+        printJSONLine(["benchmark": "sum", "workload": workload("sum"), "quick": quick, "elements": elements, "seconds": seconds,
                        "gb_per_s": Double(4 * elements) / seconds * 1e-9,
                        "ns_per_element": seconds / Double(elements) * 1e9,
                        "relative_error": relativeError])

@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// `nabla bench optim`: one optimiser step on a single parameter tensor whose gradient is already
-/// there, the setting of the PyTorch figures in ../shared/reference/PEERS.md.
+/// there, the setting of ../shared/reference/torch_optim_step.py (scripts/bench-peers.sh runs the two
+/// side by side). With --quick the sizes are 10,000 and 100,000 and the lines say "quick": true.
 struct OptimizerBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "optim",
@@ -20,12 +21,6 @@ struct OptimizerBenchmark: ParsableCommand {
 
     @OptionGroup var options: TimingOptions
     private var quick: Bool { options.quick }
-
-    /// PyTorch 2.15 on CPU (2 threads), milliseconds per step, from PEERS.md.
-    private static let pyTorchMilliseconds: [String: [Int: Double]] = [
-        "adam": [1_000_000: 0.79, 10_000_000: 45],
-        "sgd_momentum": [1_000_000: 0.15, 10_000_000: 1.9],
-    ]
 
     func run() {
         let timing = options.timing(defaultRepetitions: 9)
@@ -52,10 +47,9 @@ struct OptimizerBenchmark: ParsableCommand {
             ])
             for (index, (name, bytesPerElement)) in [("adam", 28), ("sgd_momentum", 20)].enumerated() {
                 let perStep = median(seconds[index])
-                printJSONLine(["benchmark": "optim", "optimizer": name, "parameters": count,
-                               "ms_per_step": perStep * 1e3,
-                               "gb_per_s": Double(bytesPerElement * count) / perStep * 1e-9,
-                               "pytorch_ms": Self.pyTorchMilliseconds[name]?[count] ?? .nan])
+                printJSONLine(["benchmark": "optim", "workload": "\(name)_\(count)" + (quick ? "-quick" : ""), "quick": quick,
+                               "optimizer": name, "parameters": count, "ms_per_step": perStep * 1e3,
+                               "gb_per_s": Double(bytesPerElement * count) / perStep * 1e-9])
             }
         }
     }

@@ -1,0 +1,170 @@
+"""Runs Nabla's benchmarks and their peers (PyTorch, scikit-learn, OpenBLAS) one right after the other
+and prints one JSON object per workload and peer: both figures and their ratio. Started by
+scripts/bench-peers.sh, which prepares the virtual environment and the release build.
+
+`ratio` is always Nabla's speed over the peer's: above 1 Nabla is faster (for rates it is
+nabla / peer_value, for times peer_value / nabla). Quality figures (test accuracy, explained variance,
+KL divergence, adjusted Rand index) travel along, so a speed-up bought with worse results shows.
+"""
+import argparse, importlib.metadata, importlib.util, json, os, re, subprocess, sys
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--nabla", required=True, help="the release-built nabla executable")
+parser.add_argument("--reference", required=True, help="the folder holding the peer scripts")
+parser.add_argument("--quick", action="store_true")
+parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic"])
+options = parser.parse_args()
+quick = options.quick
+suffix = "-quick" if quick else ""
+here = os.path.dirname(os.path.abspath(__file__))
+torch_version = "pytorch " + importlib.metadata.version("torch").split("+")[0]
+sklearn_version = "scikit-learn " + importlib.metadata.version("scikit-learn")
+
+
+def json_lines(text):
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def run(command, what):
+    """Runs a command and returns its standard output; stops the whole run, naming it, if it fails."""
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        sys.exit(f"bench-peers: {what} failed (exit {result.returncode}): {' '.join(command)}\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def nabla(*arguments):
+    return json_lines(run([options.nabla, "bench", *arguments] + (["--quick"] if quick else []), "nabla bench " + arguments[0]))
+
+
+def python_peer(code, *arguments):
+    return run([sys.executable, "-c", code, *arguments], "peer " + " ".join(arguments[:2]))
+
+
+def significant(value, digits=4):
+    return float(f"{value:.{digits}g}") if isinstance(value, float) else value
+
+
+def emit(suite, workload, unit, nabla_value, peer, peer_value, higher_is_better=True, **extra):
+    if nabla_value and peer_value:
+        ratio = nabla_value / peer_value if higher_is_better else peer_value / nabla_value
+    else:
+        ratio = None
+    line = {"suite": suite, "workload": workload, "quick": quick, "unit": unit, "nabla": significant(nabla_value),
+            "peer": peer, "peer_value": significant(peer_value), "ratio": significant(ratio, 3) if ratio else None}
+    line.update({key: significant(value) for key, value in extra.items()})
+    line["openblas_coretype"] = os.environ.get("OPENBLAS_CORETYPE")
+    print(json.dumps(line), flush=True)
+
+
+def core():
+    lines = nabla("core")
+    blas_core = next((line["blas_core"] for line in lines if line.get("benchmark") == "machine"), "?")
+    peers = {line["workload"]: line for line in json_lines(run([sys.executable, os.path.join(here, "torch_core.py")]
+                                                                 + (["--quick"] if quick else []), "peer torch_core.py"))}
+    for line in lines:
+        workload = line.get("workload")
+        if line.get("benchmark") == "matmul":
+            # The first peer is OpenBLAS called directly in the same process, timed in the same repetitions
+            # (bench core's own pairing); its ratio is the median of the per-repetition ratios.
+            emit("core", workload, "GFLOP/s", line["nabla_gflops"], f"openblas {blas_core} cblas_sgemm (same process)",
+                 line["cblas_gflops"], nabla_route=line.get("route"), paired_ratio=line["ratio"])
+            emit("core", workload, "GFLOP/s", line["nabla_gflops"], torch_version + " torch.mm",
+                 peers[workload]["gflops"], nabla_route=line.get("route"))
+        elif line.get("benchmark") in ("elementwise", "sum"):
+            emit("core", workload, "GB/s", line["gb_per_s"], torch_version, peers[workload]["gb_per_s"])
+
+
+# The reference optimiser script measures 1M and 10M parameters at module level; quick runs use the
+# sizes of `nabla bench optim --quick` by replacing that tuple in its source (checked to be there).
+OPTIM_RUNNER = r"""
+import sys
+source = open(sys.argv[1]).read()
+if sys.argv[2] == "quick":
+    sizes = "(1_000_000, 10_000_000)"
+    assert sizes in source, "torch_optim_step.py no longer lists " + sizes
+    source = source.replace(sizes, "(10_000, 100_000)")
+exec(compile(source, sys.argv[1], "exec"), {"__name__": "__main__"})
+"""
+
+
+def optim():
+    lines = nabla("optim")
+    peers = json_lines(python_peer(OPTIM_RUNNER, os.path.join(options.reference, "torch_optim_step.py"),
+                                   "quick" if quick else "full"))
+    for line in lines:
+        if line.get("benchmark") != "optim":
+            continue
+        peer = next(p for p in peers if p["optimizer"] == line["optimizer"] and p["params"] == line["parameters"])
+        emit("optim", line["workload"], "ms/step", line["ms_per_step"], torch_version, peer["ms"], higher_is_better=False)
+
+
+# One recipe of the reference training script, imported as a module; quick runs train on the first
+# 6,400 training images and test on the first 2,000, as `nabla bench train --quick` does.
+TRAIN_RUNNER = r"""
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("torch_fmnist", sys.argv[1])
+module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
+if sys.argv[3] == "quick":
+    full = module.load
+    module.load = lambda kind: tuple(v[:6400 if kind == "train" else 2000] for v in full(kind))
+module.run(sys.argv[2], getattr(module, sys.argv[2]), 1)
+"""
+
+
+def parse_fields(text):
+    return {key: float(value) for key, value in re.findall(r"(\w+)=([-\d.eE]+)", text)}
+
+
+def train():
+    for recipe, peer_name in (("fashion-mlp", "mlp"), ("fashion-cnn", "cnn")):
+        line = next(l for l in nabla("train", "--recipe", recipe) if l.get("benchmark") == "train")
+        peer = parse_fields(python_peer(TRAIN_RUNNER, os.path.join(options.reference, "torch_fmnist.py"), peer_name,
+                                        "quick" if quick else "full"))
+        emit("train", line["workload"], "samples/s", line["samples_per_s"], torch_version, peer["samples_per_s"],
+             nabla_test_acc=line["test_acc"], peer_test_acc=peer["test_acc"])
+
+
+# One workload of the reference scikit-learn script: its set-up lines, then the one `timed(...)` line of
+# that workload, so Nabla and scikit-learn can take turns workload by workload. Quick runs cut the data
+# as `nabla bench classic --quick` does (3,000 training and 1,000 test images, 400 digits, 500 images
+# and 300 iterations for t-SNE).
+CLASSIC_RUNNER = r"""
+import sys
+path, wanted, mode = sys.argv[1:4]
+quick = mode == "quick"
+setup, chosen = [], None
+for line in open(path).read().splitlines():
+    if line.startswith("timed("):
+        if line.startswith('timed("%s"' % wanted): chosen = line
+    else:
+        setup.append(line)
+        if quick and line.startswith("xtr, ytr = load("):
+            setup.append("xtr, ytr, xte, yte = xtr[:3000], ytr[:3000], xte[:1000], yte[:1000]")
+        if quick and line.startswith("xd, yd = load_digits("):
+            setup.append("xd, yd = xd[:400], yd[:400]")
+assert chosen is not None, "no timed(%r ...) line in %s" % (wanted, path)
+if quick and "TSNE(" in chosen:
+    assert "TSNE(2, random_state=0)" in chosen, chosen
+    chosen = chosen.replace("TSNE(2, random_state=0)", "TSNE(2, random_state=0, max_iter=300)").replace("xtr[:5000]", "xtr[:500]")
+namespace = {"__name__": "__main__"}
+exec(compile("\n".join(setup), path, "exec"), namespace)
+exec(compile(chosen, path, "exec"), namespace)
+"""
+
+
+def classic():
+    for workload in ("pca50_fmnist60k", "kmeans10_fmnist60k", "logreg_fmnist60k", "gaussian_generative_fmnist60k",
+                     "tsne_digits1797", "tsne_fmnist5000"):
+        line = next(l for l in nabla("classic", "--workload", workload) if l.get("benchmark") == "classic")
+        output = python_peer(CLASSIC_RUNNER, os.path.join(options.reference, "sklearn_classic.py"), workload,
+                             "quick" if quick else "full")
+        peer_line = next(l for l in output.splitlines() if l.startswith(workload))
+        peer = parse_fields(peer_line)
+        quality = next(key for key in ("explained", "ari", "test_acc", "kl") if key in line)
+        emit("classic", line["workload"], "s", line["seconds"], sklearn_version, peer["s"], higher_is_better=False,
+             quality=quality, nabla_quality=line[quality], peer_quality=peer[quality])
+
+
+for suite in options.suites:
+    {"core": core, "optim": optim, "train": train, "classic": classic}[suite]()
