@@ -73,7 +73,9 @@ struct TrainCommand: ParsableCommand {
                 ("seed", seed.map(String.init)), ("validation_fraction", validationFraction.map { "\($0)" }),
                 ("normalize_inputs", normalize.map { "\($0)" }),
             ]
-            options.overrides = given.compactMap { key, value in value.map { "\(key)=\($0)" } }
+            // `nabla train fashion-cnn` keeps training the plain CNN of PEERS.md, as before the labs existed.
+            let pinned = resume == nil && name == FashionClassifierLab.cnn.name ? FashionClassifierLab.plainCNNSettings : []
+            options.overrides = pinned + given.compactMap { key, value in value.map { "\(key)=\($0)" } }
             try LabRunner.run(try LabRegistry.lab(named: name), options: options)
         }
     }
