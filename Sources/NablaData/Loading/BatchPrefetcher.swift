@@ -13,8 +13,10 @@ import Darwin
 final class BatchPrefetcher<Element> {
     private let state: PrefetchState<Element>
     private var thread: pthread_t
+    private let owner: ObjectIdentifier?
 
-    init(batchCount: Int, depth: Int, produce: @escaping (Int) -> Element) {
+    /// `owner` (the loader) lets tests count the threads of one loader while others run in parallel.
+    init(batchCount: Int, depth: Int, owner: ObjectIdentifier? = nil, produce: @escaping (Int) -> Element) {
         precondition(depth >= 1, "BatchPrefetcher: depth \(depth) must be at least 1")
         let state = PrefetchState(batchCount: batchCount, depth: depth, produce: produce)
         self.state = state
@@ -29,7 +31,8 @@ final class BatchPrefetcher<Element> {
         }, context)
         precondition(created == 0, "BatchPrefetcher: cannot start a thread: \(systemMessage(created))")
         self.thread = thread
-        PrefetchThreads.started()
+        self.owner = owner
+        PrefetchThreads.started(owner)
     }
 
     /// The next batch in order, waiting for the producer if needed; nil after the last one.
@@ -38,11 +41,14 @@ final class BatchPrefetcher<Element> {
     deinit {
         state.cancel()
         pthread_join(thread, nil)
-        PrefetchThreads.ended()
+        PrefetchThreads.ended(owner)
     }
 
     /// How many producer threads are alive, for tests that check early exits leak none.
-    static var liveThreadCount: Int { PrefetchThreads.live() }
+    static var liveThreadCount: Int { PrefetchThreads.live(nil) }
+
+    /// How many producer threads of `owner`'s prefetchers are alive.
+    static func liveThreadCount(owner: ObjectIdentifier) -> Int { PrefetchThreads.live(owner) }
 }
 
 /// What the producer thread and the consumer share, guarded by one mutex with two conditions.
@@ -131,17 +137,31 @@ private final class ThreadBody {
 /// A count of live producer threads (over every element type); a plain mutex keeps it exact across threads.
 private enum PrefetchThreads {
     nonisolated(unsafe) static var count = 0
+    nonisolated(unsafe) static var byOwner: [ObjectIdentifier: Int] = [:]
     nonisolated(unsafe) static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
         let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
         pthread_mutex_init(lock, nil)
         return lock
     }()
 
-    static func started() { pthread_mutex_lock(lock); count += 1; pthread_mutex_unlock(lock) }
-    static func ended() { pthread_mutex_lock(lock); count -= 1; pthread_mutex_unlock(lock) }
-    static func live() -> Int {
+    static func started(_ owner: ObjectIdentifier?) {
+        pthread_mutex_lock(lock)
+        count += 1
+        if let owner { byOwner[owner, default: 0] += 1 }
+        pthread_mutex_unlock(lock)
+    }
+
+    static func ended(_ owner: ObjectIdentifier?) {
+        pthread_mutex_lock(lock)
+        count -= 1
+        if let owner { byOwner[owner]! -= 1; if byOwner[owner] == 0 { byOwner[owner] = nil } }
+        pthread_mutex_unlock(lock)
+    }
+
+    /// Live threads of `owner`, or of everyone when nil.
+    static func live(_ owner: ObjectIdentifier?) -> Int {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
-        return count
+        return owner.map { byOwner[$0] ?? 0 } ?? count
     }
 }
