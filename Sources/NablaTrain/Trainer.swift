@@ -198,9 +198,9 @@ public final class Trainer<Task: TrainingTask> {
             state.metricColumns = folder.metricColumns
             if case .diverged(let step, _, let loss) = stop {
                 options.log("training stopped: the loss is \(loss) at step \(step) (epoch \(epoch), batch \(totals.batches)/\(batchCount)); "
-                            + "the learning rate is probably too high (it is \(format(task.optimizers.first?.value.learningRates.first ?? 0))): "
+                            + "the learning rate is probably too high (it is \(String(format: "%g", task.optimizers.first?.value.learningRates.first ?? 0))): "
                             + "try a lower one, or pass \(options.keepGoingHint) to train on regardless. "
-                            + "The checkpoint of the last finished epoch is kept.")
+                            + (state.completedEpochs > 0 ? "The checkpoint of epoch \(state.completedEpochs), the last finished one, is kept." : ""))
                 return TrainingOutcome(state: state, stop: stop!)
             }
             state.completedEpochs = epoch
