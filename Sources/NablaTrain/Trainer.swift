@@ -100,11 +100,9 @@ public final class Trainer<Task: TrainingTask> {
             throw RunFolderError("epochs \(epochs) × \(task.batchesPerEpoch) batches per epoch is more steps than can be counted")
         }
         let checkpoint = RunCheckpoint(path: folder.path(options.checkpointFile), task: task, settings: options.settingsRecord)
-        _ = try checkpoint.optimizers.map { optimizers in try optimizers.entries.forEach { entry in
-            guard entry.optimizer is any OptimizerStateSaving else {
-                throw RunFolderError("the optimiser '\(entry.name)' (\(type(of: entry.optimizer))) cannot save its state, so its run could not be resumed")
-            }
-        } }
+        for (name, optimizer) in task.optimizers where !(optimizer is any OptimizerStateSaving) {
+            throw RunFolderError("the optimiser '\(name)' (\(type(of: optimizer))) cannot save its state, so its run could not be resumed")
+        }
         var state = TrainerState()
         if options.resume {
             state = try checkpoint.restore(epochs: epochs)
