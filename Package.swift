@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Nabla",
     products: [
-        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic"]),
+        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrain", "NablaLabs"]),
         .executable(name: "nabla", targets: ["nabla"]),
     ],
     dependencies: [
@@ -33,22 +33,27 @@ let package = Package(
         .target(name: "NablaCheckpoint", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData"]),
         // Classical machine learning (regression, generative and discriminative classifiers, clustering, PCA, t-SNE, trees) in float64 over LAPACK.
         .target(name: "NablaClassic", dependencies: ["Nabla", "NablaData", "CNablaBLAS"]),
+        // The one training loop: tasks with named models and optimisers, run folders, progress, metrics, checkpoints and resume.
+        .target(name: "NablaTrain", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz"]),
+        // The course labs, one file each, built on NablaTrain; `nabla lab` runs them.
+        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic"]),
         .executableTarget(
             name: "nabla",
-            dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrain", "NablaLabs", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Golden-value loading and the tolerance rule, shared by every test target.
         .target(name: "NablaTestSupport", dependencies: ["Nabla"], path: "Tests/NablaTestSupport"),
         .testTarget(name: "NablaTests", dependencies: ["Nabla", "CNablaKernels", "NablaTestSupport"]),
         .testTarget(name: "NablaNNTests", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaTestSupport"]),
         .testTarget(name: "NablaOptimTests", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaTestSupport"]),
-        .testTarget(name: "NablaVizTests", dependencies: ["NablaViz", "Nabla", "NablaData", "NablaTestSupport"]),
+        .testTarget(name: "NablaVizTests", dependencies: ["NablaViz", "Nabla", "NablaData", "NablaTrain", "NablaLabs", "NablaTestSupport"]),
         .testTarget(name: "NablaDataTests", dependencies: ["NablaData", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaCheckpointTests", dependencies: ["NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaClassicTests", dependencies: ["NablaClassic", "Nabla", "NablaData", "NablaTestSupport"]),
         // The command line's argument parsing and the run-folder reader, fuzzed in process (the executable
         // target is importable by tests; its `main` is renamed when linked into them).
         .testTarget(name: "NablaCommandLineTests", dependencies: ["nabla", "Nabla", "NablaViz", "NablaData", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "NablaTrainTests", dependencies: ["NablaTrain", "NablaLabs", "NablaViz", "NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

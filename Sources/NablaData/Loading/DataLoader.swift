@@ -64,16 +64,16 @@ public final class DataLoader: Sequence {
         let plan = EpochPlan(dataset: dataset, order: order, batchSize: batchSize, batchCount: batchCount,
                              transforms: transforms, epochSeed: epochSeed)
         return Iterator(plan: plan, prefetcher: prefetch > 0 && plan.batchCount > 0
-                        ? BatchPrefetcher(batchCount: plan.batchCount, depth: prefetch, produce: plan.batch) : nil)
+                        ? BatchPrefetcher(batchCount: plan.batchCount, depth: prefetch, owner: ObjectIdentifier(self), produce: plan.batch) : nil)
     }
 
     /// One epoch's batches, in order.
     public struct Iterator: IteratorProtocol {
         private let plan: EpochPlan
-        private let prefetcher: BatchPrefetcher?
+        private let prefetcher: BatchPrefetcher<Batch>?
         private var position = 0
 
-        fileprivate init(plan: EpochPlan, prefetcher: BatchPrefetcher?) {
+        fileprivate init(plan: EpochPlan, prefetcher: BatchPrefetcher<Batch>?) {
             self.plan = plan
             self.prefetcher = prefetcher
         }
