@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "NablaCheckpoint", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData"]),
         // Classical machine learning (regression, generative and discriminative classifiers, clustering, PCA, t-SNE, trees) in float64 over LAPACK.
         .target(name: "NablaClassic", dependencies: ["Nabla", "NablaData", "CNablaBLAS"]),
+        // The course labs: one file per lab, each the experiment of one lecture with its figures.
+        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaData", "NablaViz", "NablaClassic"]),
         .executableTarget(
             name: "nabla",
             dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "NablaDataTests", dependencies: ["NablaData", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaCheckpointTests", dependencies: ["NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaClassicTests", dependencies: ["NablaClassic", "Nabla", "NablaData", "NablaTestSupport"]),
+        .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaClassic", "NablaViz", "Nabla", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
