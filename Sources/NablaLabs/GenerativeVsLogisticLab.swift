@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 import NablaClassic
+import NablaTrain
 import NablaViz
 
 /// **Generative vs discriminative** (lecture: classification), on scikit-learn's breast-cancer data:
@@ -22,24 +23,56 @@ import NablaViz
 /// It runs on all 30 features and on the first 4 (mean radius, texture, perimeter, area), since how
 /// many samples count as "few" depends on how many parameters each model must estimate.
 ///
+/// The baseline is always predicting the majority class (benign, 357 of 569 tumours); the headline
+/// is logistic regression's test accuracy at the largest training size on the first feature set.
+/// Whether the crossover appears is reported beside it, not assumed.
+///
 /// ```swift
 /// let result = try GenerativeVsLogisticLab.run(.quick, generator: RandomGenerator(seed: 0))
 /// result.crossovers.map(\.appears)
 /// ```
-public enum GenerativeVsLogisticLab {
+/// or `nabla lab run generative-vs-logistic [--quick] [--set feature_counts=30,10,4]`.
+public struct GenerativeVsLogisticLab: Lab {
+    public init() {}
+    public var name: String { "generative-vs-logistic" }
+    public var lecture: String { "Classification" }
+    public var summary: String {
+        "breast cancer: Gaussian generative classifiers (shared, separate, diagonal covariance) against logistic regression as the training set grows"
+    }
+
+    public var baseline: Baseline {
+        Baseline(metric: "test_accuracy", value: 357.0 / 569,
+                 source: "always predicting the majority class (benign, 357 of 569 tumours); logistic regression at the largest training size")
+    }
+
+    public var settings: [LabSetting] {
+        let full = Settings.full, quick = Settings.quick
+        return [
+            .real("test_fraction", full.testFraction, in: 0.1...0.5, "share of the tumours held out as the test set in each draw"),
+            .text("training_sizes", listText(full.trainingSizes), quick: listText(quick.trainingSizes),
+                  "training-set sizes, increasing, comma-separated (at least 4)"),
+            .integer("draws", full.draws, quick: quick.draws, in: 1...1000, "random test split and training sets per size"),
+            .text("feature_counts", listText(full.featureCounts), "run on the first k features for each k, comma-separated (30 = all)"),
+            .real("logistic_penalty", full.logisticPenalty, in: 0...1e6, "λ of logistic regression's L2 penalty; 0 = maximum likelihood"),
+            .real("separate_regularization", full.separateRegularization, in: 0...1,
+                  "shrinkage of each class covariance towards the identity (separate covariances only)"),
+        ]
+    }
+
+    /// What the experiment runs: the lab's settings, typed.
     public struct Settings: Sendable, Equatable {
-        /// `test-fraction`: share of the tumours held out as the test set in each draw.
+        /// `test_fraction`: share of the tumours held out as the test set in each draw.
         public var testFraction = 0.3
-        /// `training-sizes`: training-set sizes, smallest first (at least 4: two per class).
+        /// `training_sizes`: training-set sizes, smallest first (at least 4: two per class).
         public var trainingSizes = [6, 10, 15, 20, 30, 50, 80, 120, 200, 300, 390]
         /// `draws`: random test split and training sets per size.
         public var draws = 30
-        /// `feature-counts`: run on the first k features for each k (30 = all).
+        /// `feature_counts`: run on the first k features for each k (30 = all).
         public var featureCounts = [30, 4]
-        /// `logistic-penalty`: λ in logistic regression's `Σ −log p + (λ/2)‖w‖²`; 0 is plain maximum
+        /// `logistic_penalty`: λ in logistic regression's `Σ −log p + (λ/2)‖w‖²`; 0 is plain maximum
         /// likelihood, like the generative models.
         public var logisticPenalty = 0.0
-        /// `separate-regularization`: shrinkage r of each class covariance towards the identity,
+        /// `separate_regularization`: shrinkage r of each class covariance towards the identity,
         /// `(1 − r) Σₖ + r I` on standardised features; 0 is maximum likelihood.
         public var separateRegularization = 0.0
 
@@ -56,26 +89,39 @@ public enum GenerativeVsLogisticLab {
             return settings
         }
 
-        /// Throws a `LabSettingError` naming the first key out of range.
+        /// The values of a run (`--set` overrides included); lists are comma-separated.
+        public init(_ values: LabValues) throws {
+            testFraction = values.real("test_fraction")
+            trainingSizes = try integerList(values, "training_sizes")
+            draws = values.integer("draws")
+            featureCounts = try integerList(values, "feature_counts")
+            logisticPenalty = values.real("logistic_penalty")
+            separateRegularization = values.real("separate_regularization")
+            try validate()
+        }
+
+        /// Throws a `LabError` naming the first key out of range.
         public func validate() throws {
-            try requireSetting(testFraction >= 0.1 && testFraction <= 0.5, key: "test-fraction", value: testFraction,
+            try requireSetting(testFraction >= 0.1 && testFraction <= 0.5, key: "test_fraction", value: testFraction,
                                allowed: "a fraction from 0.1 to 0.5")
             let pool = 569 - Int((569 * testFraction).rounded(.up))
             try requireSetting(!trainingSizes.isEmpty && trainingSizes.allSatisfy { (4...pool).contains($0) }
-                               && zip(trainingSizes, trainingSizes.dropFirst()).allSatisfy { $0 < $1 }, key: "training-sizes",
+                               && zip(trainingSizes, trainingSizes.dropFirst()).allSatisfy { $0 < $1 }, key: "training_sizes",
                                value: trainingSizes, allowed: "increasing sizes from 4 to \(pool) (the tumours left after the test set)")
             try requireSetting((1...1000).contains(draws), key: "draws", value: draws, allowed: "an integer from 1 to 1000")
-            try requireSetting(!featureCounts.isEmpty && featureCounts.allSatisfy { (1...30).contains($0) }, key: "feature-counts",
+            try requireSetting(!featureCounts.isEmpty && featureCounts.allSatisfy { (1...30).contains($0) }, key: "feature_counts",
                                value: featureCounts, allowed: "one or more counts from 1 to 30")
-            try requireSetting(logisticPenalty >= 0 && logisticPenalty.isFinite, key: "logistic-penalty", value: logisticPenalty,
+            try requireSetting(logisticPenalty >= 0 && logisticPenalty.isFinite, key: "logistic_penalty", value: logisticPenalty,
                                allowed: "a finite value ≥ 0")
-            try requireSetting((0...1).contains(separateRegularization), key: "separate-regularization",
+            try requireSetting((0...1).contains(separateRegularization), key: "separate_regularization",
                                value: separateRegularization, allowed: "a value from 0 to 1")
         }
     }
 
     /// The contenders, in the order of every result array.
-    public static let modelNames = ["shared Σ (LDA)", "separate Σ (QDA)", "naive Bayes", "logistic regression"]
+    public static let modelNames = ["shared covariance (LDA)", "separate covariances (QDA)", "naive Bayes", "logistic regression"]
+    /// The same models as summary.json keys.
+    public static let modelKeys = ["shared", "separate", "naive_bayes", "logistic"]
     /// The index of logistic regression in `modelNames`; the others are generative.
     public static let logisticIndex = 3
 
@@ -153,6 +199,25 @@ public enum GenerativeVsLogisticLab {
         return Result(settings: settings, sizes: sizes, panels: panels, crossovers: crossovers)
     }
 
+    /// Runs the experiment with the run's settings and turns its result into the report.
+    public func run(_ context: LabContext) throws -> LabResult {
+        let settings = try Settings(context.settings)
+        let result = try Self.run(settings, generator: context.generator(), dataFolder: context.dataFolder)
+        let first = result.panels[0], last = result.sizes.count - 1
+        let accuracy = { (model: Int) in meanAndSpread(first.accuracies[model][last]).mean }
+        for row in result.crossovers {
+            context.log("\(row.featureCount) features, \(row.model) against logistic regression: generative leads at "
+                        + "\(row.generativeLeads), logistic at \(row.logisticLeads); crossover \(row.appears ? "appears" : "does not appear")")
+        }
+        var summary: [(key: String, value: Any)] = [("majority_accuracy", meanAndSpread(first.majority[last]).mean),
+                                                    ("largest_training_size", result.sizes[last])]
+        for (model, key) in Self.modelKeys.enumerated() { summary.append(("test_accuracy_\(key)", accuracy(model))) }
+        for row in result.crossovers {
+            summary.append(("crossover_\(row.featureCount)_features_\(Self.modelKeys[Self.modelNames.firstIndex(of: row.model)!])", row.appears))
+        }
+        return LabResult(headline: accuracy(Self.logisticIndex), summary: summary, sections: result.reportSections)
+    }
+
     /// `size` of the `pool` indices, each class keeping its share of the pool (at least two samples,
     /// so every model can be fitted), drawn without replacement.
     static func stratifiedSample(_ pool: [Int], labels: [Int], size: Int, generator: RandomGenerator) -> [Int] {
@@ -178,57 +243,4 @@ public enum GenerativeVsLogisticLab {
         return Crossover(featureCount: panel.featureCount, model: modelNames[model], differences: differences,
                          generativeLeads: generativeLeads, logisticLeads: logisticLeads, appears: appears)
     }
-}
-
-// MARK: - Figures and tables
-
-extension GenerativeVsLogisticLab.Result {
-    /// Mean test accuracy against training-set size (log scale) for every model, with the majority class.
-    public func accuracyFigure(_ panel: GenerativeVsLogisticLab.Panel) -> LineChart {
-        let x = sizes.map(Double.init)
-        var series = GenerativeVsLogisticLab.modelNames.indices.map { m in
-            LineChart.Series(name: GenerativeVsLogisticLab.modelNames[m], x: x, y: panel.accuracies[m].map { meanAndSpread($0).mean })
-        }
-        series.append(.init(name: "majority class", x: x, y: panel.majority.map { meanAndSpread($0).mean }, color: .grey))
-        return LineChart(title: "Test accuracy, \(panel.featureCount) features", xLabel: "training examples",
-                         yLabel: "test accuracy (mean of \(settings.draws) draws)", xScale: .logarithmic, series: series)
-    }
-
-    /// Generative minus logistic accuracy per size (paired by draw): above zero the generative model
-    /// wins. The shared-covariance model, the lecture's, gets its ±2 standard-error band.
-    public func differenceFigure(_ panel: GenerativeVsLogisticLab.Panel) -> LineChart {
-        let x = sizes.map(Double.init)
-        let rows = crossovers.filter { $0.featureCount == panel.featureCount }
-        var series = rows.map { row in LineChart.Series(name: row.model, x: x, y: row.differences.map(\.mean)) }
-        if let shared = rows.first {
-            let band = Color(hex: 0x9EC5E8)
-            series.append(.init(name: "shared Σ + 2 s.e.", x: x, y: shared.differences.map { $0.mean + 2 * $0.standardError }, color: band))
-            series.append(.init(name: "shared Σ − 2 s.e.", x: x, y: shared.differences.map { $0.mean - 2 * $0.standardError }, color: band))
-        }
-        series.append(.init(name: "no difference", x: [x.first!, x.last!], y: [0, 0], color: .black))
-        return LineChart(title: "Generative − logistic, \(panel.featureCount) features", xLabel: "training examples",
-                         yLabel: "difference in test accuracy", xScale: .logarithmic, series: series)
-    }
-
-    /// Per size: the majority class and each model, mean ± standard deviation over draws.
-    public func accuracyTable(_ panel: GenerativeVsLogisticLab.Panel) -> [[String]] {
-        [["training examples", "majority class"] + GenerativeVsLogisticLab.modelNames] + sizes.indices.map { s in
-            ["\(sizes[s])", spreadText(panel.majority[s])] + panel.accuracies.map { spreadText($0[s]) }
-        }
-    }
-
-    /// For each feature set and generative model: where it leads, where logistic regression leads,
-    /// and whether the lecture's crossover appears.
-    public var crossoverTable: [[String]] {
-        [["features", "generative model", "generative leads at", "logistic leads at", "crossover"]] + crossovers.map { row in
-            ["\(row.featureCount)", row.model, sizeList(row.generativeLeads), sizeList(row.logisticLeads), row.appears ? "yes" : "no"]
-        }
-    }
-
-    private func spreadText(_ values: [Double]) -> String {
-        let (mean, spread) = meanAndSpread(values)
-        return String(format: "%.3f ± %.3f", mean, spread)
-    }
-
-    private func sizeList(_ sizes: [Int]) -> String { sizes.isEmpty ? "—" : sizes.map(String.init).joined(separator: ", ") }
 }

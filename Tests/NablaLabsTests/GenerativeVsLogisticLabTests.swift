@@ -1,6 +1,7 @@
 import Nabla
 import NablaClassic
 @testable import NablaLabs
+import NablaTrain
 import NablaViz
 import Testing
 
@@ -53,24 +54,20 @@ import Testing
         #expect(!GenerativeVsLogisticLab.crossover(never, model: 0, sizes: [10, 20, 40, 80]).appears)
     }
 
-    @Test func badSettingsAreRejectedByKey() {
-        let cases: [(String, (inout GenerativeVsLogisticLab.Settings) -> Void)] = [
-            ("test-fraction", { $0.testFraction = 0 }),
-            ("training-sizes", { $0.trainingSizes = [10, 5] }),
-            ("training-sizes", { $0.trainingSizes = [3] }),
-            ("training-sizes", { $0.trainingSizes = [10, 500] }),
-            ("draws", { $0.draws = 0 }),
-            ("feature-counts", { $0.featureCounts = [31] }),
-            ("logistic-penalty", { $0.logisticPenalty = -1 }),
-            ("separate-regularization", { $0.separateRegularization = 2 }),
-        ]
-        for (key, change) in cases {
-            var settings = GenerativeVsLogisticLab.Settings.quick
-            change(&settings)
-            do { try settings.validate(); Issue.record("\(key): accepted") } catch let error as LabSettingError {
-                #expect(error.key == key && error.description.contains(key))
-            } catch { Issue.record("\(key): unexpected \(error)") }
+    @Test func badSettingsAreRejectedByKey() throws {
+        let lab = GenerativeVsLogisticLab()
+        let cases = ["test_fraction=0", "training_sizes=10,5", "training_sizes=3", "training_sizes=10,500", "training_sizes=ten",
+                     "draws=0", "feature_counts=31", "feature_counts=", "logistic_penalty=-1", "separate_regularization=2"]
+        for override in cases {
+            let key = String(override.prefix { $0 != "=" })
+            do {
+                _ = try GenerativeVsLogisticLab.Settings(LabRunner.resolve(lab, quick: true, overrides: [override]))
+                Issue.record("\(override) was accepted")
+            } catch let error as LabError {
+                #expect(error.description.contains("'\(key)'"), "\(error)")
+            }
         }
-        #expect(throws: Never.self) { try GenerativeVsLogisticLab.Settings.full.validate() }
+        #expect(try GenerativeVsLogisticLab.Settings(LabRunner.resolve(lab, quick: false, overrides: [])) == .full)
+        #expect(try GenerativeVsLogisticLab.Settings(LabRunner.resolve(lab, quick: true, overrides: [])) == .quick)
     }
 }

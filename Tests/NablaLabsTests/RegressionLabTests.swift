@@ -1,6 +1,7 @@
 import Nabla
 import NablaClassic
 @testable import NablaLabs
+import NablaTrain
 import NablaViz
 import Testing
 
@@ -59,26 +60,21 @@ import Testing
         #expect(abs(result.learningRateCurves[0].losses.last! - result.closedFormLoss) < 1e-9 * result.closedFormLoss)
     }
 
-    @Test func badSettingsAreRejectedByKey() {
-        let cases: [(String, (inout RegressionLab.Settings) -> Void)] = [
-            ("test-fraction", { $0.testFraction = 0.9 }),
-            ("steps", { $0.steps = 0 }),
-            ("learning-rates", { $0.learningRates = [0.1, -1] }),
-            ("learning-rates", { $0.learningRates = [] }),
-            ("adagrad-learning-rate", { $0.adagradLearningRate = .nan }),
-            ("maximum-degree", { $0.maximumDegree = 5 }),
-            ("penalties", { $0.penalties = [0] }),
-            ("folds", { $0.folds = 1 }),
-            ("repeats", { $0.repeats = 0 }),
-        ]
-        for (key, change) in cases {
-            var settings = RegressionLab.Settings.quick
-            change(&settings)
-            #expect(throws: LabSettingError.self, "\(key)") { try RegressionLab.run(settings, generator: RandomGenerator(seed: 0)) }
-            do { try settings.validate() } catch let error as LabSettingError {
-                #expect(error.key == key && error.description.contains(key))
-            } catch { Issue.record("\(key): unexpected \(error)") }
+    @Test func badSettingsAreRejectedByKey() throws {
+        let lab = RegressionLab()
+        let cases = ["test_fraction=0.9", "steps=0", "learning_rates=0.1,-1", "learning_rates=fast", "adagrad_learning_rate=nan",
+                     "maximum_degree=5", "penalties=0", "penalties=", "folds=1", "repeats=0"]
+        for override in cases {
+            let key = String(override.prefix { $0 != "=" })
+            do {
+                _ = try RegressionLab.Settings(LabRunner.resolve(lab, quick: true, overrides: [override]))
+                Issue.record("\(override) was accepted")
+            } catch let error as LabError {
+                #expect(error.description.contains("'\(key)'"), "\(error)")
+            }
         }
-        #expect(throws: Never.self) { try RegressionLab.Settings.full.validate() }
+        #expect(try RegressionLab.Settings(LabRunner.resolve(lab, quick: false, overrides: [])) == .full)
+        #expect(try RegressionLab.Settings(LabRunner.resolve(lab, quick: true, overrides: [])) == .quick)
+        #expect(try RegressionLab.Settings(LabRunner.resolve(lab, quick: true, overrides: ["penalties=1, 10"])).penalties == [1, 10])
     }
 }
