@@ -21,11 +21,49 @@ extension GenerativeVsLogisticLab.Result {
         sections.append(tableSection("Does the crossover appear?", crossoverTable, caption:
             "A model leads at a size when the mean paired difference exceeds two standard errors. The crossover appears when "
             + "the generative model leads at some size and logistic regression leads at every size from some point up to the largest."))
+        sections.append(.text("What the data shows", findings))
         for panel in panels {
             sections.append(tableSection("Test accuracy, \(panel.featureCount) features (mean ± standard deviation over draws)",
                                          accuracyTable(panel)))
         }
         return sections
+    }
+
+    /// The lab's observations in words, with this run's numbers: where each generative model leads, and
+    /// whether the lecture's claim holds on each feature set.
+    public var findings: String {
+        var paragraphs: [String] = []
+        for panel in panels {
+            let rows = crossovers.filter { $0.featureCount == panel.featureCount }
+            var lines = rows.map { row in
+                "\(row.model.prefix(1).uppercased() + row.model.dropFirst()) leads at \(row.generativeLeads.isEmpty ? "no size" : sizeList(row.generativeLeads)), logistic regression at "
+                    + "\(row.logisticLeads.isEmpty ? "no size" : sizeList(row.logisticLeads)): crossover \(row.appears ? "yes" : "no")."
+            }
+            // The shared-covariance model's worst size, when it sits near the number of features: the pooled
+            // covariance then has about as many dimensions as degrees of freedom.
+            let shared = panel.accuracies[0].map { meanAndSpread($0).mean }
+            if let worst = shared.indices.min(by: { shared[$0] < shared[$1] }), worst > 0,
+               Double(sizes[worst]) >= 0.5 * Double(panel.featureCount), Double(sizes[worst]) <= 3 * Double(panel.featureCount) {
+                lines.append("The shared-covariance curve dips to \(String(format: "%.3f", shared[worst])) at \(sizes[worst]) examples, "
+                             + "about the number of features: the pooled covariance is then estimated from about as many samples as it "
+                             + "has dimensions, and its inverse is poorly determined.")
+            }
+            paragraphs.append("\(panel.featureCount) features. " + lines.joined(separator: " "))
+        }
+        // The verdict per feature set, and what happens at the very smallest size.
+        let verdicts = panels.map { panel -> String in
+            let shown = crossovers.filter { $0.featureCount == panel.featureCount && $0.appears }.map(\.model)
+            return "\(panel.featureCount) features: " + (shown.isEmpty ? "none" : shown.joined(separator: ", "))
+        }
+        paragraphs.append("The lecture's claim, a generative model ahead with few examples and logistic regression ahead with many "
+                          + "(a lead beyond two standard errors of the paired differences over \(settings.draws) draws, the logistic "
+                          + "lead lasting up to the largest size), shows for — " + verdicts.joined(separator: "; ") + ".")
+        if crossovers.allSatisfy({ $0.logisticLeads.contains(sizes[0]) }) {
+            paragraphs.append("At the smallest size (\(sizes[0]) examples) logistic regression leads every generative model on every "
+                              + "feature set: a class mean and covariance cannot be estimated from two or three samples, so \"few "
+                              + "examples\" favours the generative models only once each class has a few more than that.")
+        }
+        return paragraphs.joined(separator: "\n\n")
     }
 
     /// Mean test accuracy against training-set size (log scale) for every model, with the majority class.

@@ -33,7 +33,51 @@ extension RegressionLab.Result {
                 "Each split holds out \(Int(settings.testFraction * 100))% of the patients; cross-validation runs on the rest. "
                 + "Cross-validated choice against least squares: ratio of mean test MSEs \(short(scores[2] / scores[1])). "
                 + "Choices: \(chosenCounts.joined(separator: "; "))."),
+            .text("What the run shows", findings),
         ]
+    }
+
+    /// The lab's observations in words, with this run's numbers.
+    public var findings: String {
+        let stable = 2 / scaledCurvature.largest
+        let gaps = learningRateCurves.map { curve in
+            curve.diverged ? "η = \(short(curve.learningRate)) diverges (above 2/λmax = \(short(stable)))"
+                + (curve.losses.count < settings.steps ? ", overflowing at step \(curve.losses.count + 1)" : "")
+                : "\(curve.name.hasPrefix("Adagrad") ? "Adagrad " : "")η = \(short(curve.learningRate)) ends \(short(curve.losses.last! - closedFormLoss)) above it"
+        }
+        let (raw, scaled, adagradRaw, adagradScaled) = (scalingCurves[0].losses.last! - closedFormLoss, scalingCurves[1].losses.last! - closedFormLoss,
+                                                        scalingCurves[2].losses.last! - closedFormLoss, scalingCurves[3].losses.last! - closedFormLoss)
+        let differences = zip(testScores[2].meanSquaredErrors, testScores[1].meanSquaredErrors).map { ($0.squareRoot() - $1.squareRoot()) }
+        let (difference, spread) = meanAndSpread(differences)
+        let standardError = differences.count > 1 ? spread / Double(differences.count - 1).squareRoot() : .nan
+        let degreeOne = choices.filter { $0.degree == 1 }.count
+        let unpenalised = degrees.indices.map { "degree \(degrees[$0]) \(short(validationErrors[$0][0]))" }
+        // With more polynomial features than patients in a fold, λ = 0 gives the minimum-norm interpolating
+        // fit, which can do less badly than the degree below it.
+        let last = degrees.count - 1
+        let interpolation = last >= 2 && validationErrors[last][0] < validationErrors[last - 1][0]
+            ? " Degree \(degrees[last]) has more features than patients: least squares interpolates (training error 0) with the "
+                + "minimum-norm weights, which does less badly than degree \(degrees[last - 1]) — the start of \"double descent\"."
+            : ""
+        return """
+            Learning rate. After \(settings.steps) steps from zero, against the least-squares training MSE \(short(closedFormLoss)): \
+            \(gaps.joined(separator: "; ")).
+
+            Feature scaling. In raw units the Hessian's condition number is \(short(rawCurvature.largest / rawCurvature.smallest)) \
+            (standardised: \(short(scaledCurvature.largest / scaledCurvature.smallest))), so the largest stable step is \
+            \(short(2 / rawCurvature.largest)) and after \(settings.steps) steps the gap is still \(short(raw)), against \(short(scaled)) \
+            on standardised features. Adagrad on raw features ends \(short(adagradRaw)) above the floor, \
+            \(adagradRaw < raw ? "better than plain steps there" : "no better than plain steps there"), and \(short(adagradScaled)) \
+            on standardised ones.
+
+            Model complexity. Without a penalty the cross-validated MSE by degree is \(unpenalised.joined(separator: ", ")): \
+            more capacity fits the training folds better and, past the best degree, the held-out folds worse.\(interpolation) \
+            Cross-validation chose degree 1 in \(degreeOne) of \(choices.count) splits. Its mean test RMSE is \
+            \(short(meanAndSpread(testScores[2].meanSquaredErrors.map { $0.squareRoot() }).mean)) against plain least squares' \
+            \(short(meanAndSpread(testScores[1].meanSquaredErrors.map { $0.squareRoot() }).mean)), a paired difference of \
+            \(difference >= 0 ? "+" : "")\(short(difference)) ± \(short(standardError)) (standard error over splits): on this nearly \
+            linear data the gain of model selection is in avoiding the higher degrees, not in beating the straight line.
+            """
     }
 
     /// The training loss above the least-squares floor, step by step, on a log scale: the lecture's
@@ -41,8 +85,8 @@ extension RegressionLab.Result {
     /// chart at ten times its starting gap, so it does not flatten the others.
     public var learningRateFigure: LineChart {
         let ceiling = 10 * (initialLoss - closedFormLoss)
-        return LineChart(title: "Learning rate (standardised features)", xLabel: "gradient step",
-                         yLabel: "training MSE - least-squares MSE", yScale: .logarithmic,
+        return LineChart(title: "Learning rate (standardised features)", xLabel: "gradient step (log scale)",
+                         yLabel: "training MSE - least-squares MSE", xScale: .logarithmic, yScale: .logarithmic,
                          series: learningRateCurves.map { gapSeries($0, ceiling: $0.diverged ? ceiling : nil) })
     }
 
@@ -50,8 +94,8 @@ extension RegressionLab.Result {
     /// largest stable rate `2 / λmax(H)`. Both share one floor: standardising is an invertible affine
     /// map of the features, so least squares reaches the same loss either way.
     public var scalingFigure: LineChart {
-        LineChart(title: "Feature scaling", xLabel: "gradient step", yLabel: "training MSE - least-squares MSE",
-                  yScale: .logarithmic, series: scalingCurves.map { gapSeries($0, ceiling: nil) })
+        LineChart(title: "Feature scaling", xLabel: "gradient step (log scale)", yLabel: "training MSE - least-squares MSE",
+                  xScale: .logarithmic, yScale: .logarithmic, series: scalingCurves.map { gapSeries($0, ceiling: nil) })
     }
 
     /// Training and cross-validated error against the polynomial degree, without penalty. Once
@@ -125,13 +169,13 @@ extension RegressionLab.Result {
                      y: [point.y / yFactor, point.y * yFactor, .nan, point.y * yFactor, point.y / yFactor], color: .black)
     }
 
-    /// The gap `L − L*` after each step, starting from step 0 (all weights zero). Gaps at or below zero
+    /// The gap `L − L*` after each step (step 1 first, for a log axis). Gaps at or below zero
     /// (rounding at convergence) are left out of a log scale; past `ceiling` the curve stops at it.
     private func gapSeries(_ curve: RegressionLab.Curve, ceiling: Double?) -> LineChart.Series {
         var x: [Double] = [], y: [Double] = []
-        for (step, loss) in ([initialLoss] + curve.losses).enumerated() {
+        for (index, loss) in curve.losses.enumerated() {
             let gap = loss - closedFormLoss
-            x.append(Double(step))
+            x.append(Double(index + 1))
             if let ceiling, gap > ceiling { y.append(ceiling); break }
             y.append(gap > 0 ? gap : .nan)
         }
