@@ -55,6 +55,13 @@ public struct FashionClassifierLab: Lab {
                 .flag("augment", true, "random shifts (up to 2 pixels) and horizontal flips of the training images")])
     }
 
+    /// Debug builds convolve slowly (a few images a second for the residual network), so the CNN's tiny
+    /// run trains the plain network on a hundred images; the residual network has its own shape test.
+    public var tinySettings: [String] {
+        architecture == .mlp ? ["epochs=2", "training_examples=300", "test_examples=100", "batch_size=50"]
+                             : ["epochs=2", "training_examples=120", "test_examples=40", "batch_size=30", "model=plain"]
+    }
+
     /// The lab's model, drawn from `generator`.
     public func makeModel(_ generator: RandomGenerator) -> any Layer {
         architecture.makeModel(generator)
@@ -69,8 +76,8 @@ public struct FashionClassifierLab: Lab {
         let settings = context.settings
         let generator = RandomGenerator(seed: context.seed)
         let loadStart = Date()
-        var fullTraining: any Dataset = try FashionMNIST(.training, folder: context.dataFolder)
-        var test: any Dataset = try FashionMNIST(.test, folder: context.dataFolder)
+        var fullTraining: any Dataset = try FashionDataCache.shared.load(.training, folder: context.dataFolder)
+        var test: any Dataset = try FashionDataCache.shared.load(.test, folder: context.dataFolder)
         // Subsets come from the fixed file order (not the generator), so a full run draws exactly as before.
         if settings.integer("training_examples") > 0 {
             fullTraining = DatasetSubset(base: fullTraining, indices: Array(0..<min(settings.integer("training_examples"), fullTraining.count)))
@@ -155,5 +162,23 @@ public enum FashionArchitecture: String, Sendable {
         case .residual:
             return Self.residualNetwork(generator)
         }
+    }
+}
+
+/// Fashion-MNIST read once per process: the tour and the test suite run both labs (and several runs
+/// each) without inflating the files again.
+final class FashionDataCache: @unchecked Sendable {
+    static let shared = FashionDataCache()
+    private let lock = NSLock()
+    private var loaded: [String: FashionMNIST] = [:]
+
+    func load(_ split: FashionMNIST.Split, folder: String?) throws -> FashionMNIST {
+        let key = split.rawValue + "|" + FashionMNIST.resolveFolder(folder)
+        lock.lock()
+        defer { lock.unlock() }
+        if let data = loaded[key] { return data }
+        let data = try FashionMNIST(split, folder: folder)
+        loaded[key] = data
+        return data
     }
 }

@@ -35,6 +35,13 @@ public protocol Lab {
     /// Runs the lab. Throw `LabError` for input problems; return `LabResult.interrupted` when
     /// `context.train` reports an interruption.
     func run(_ context: LabContext) throws -> LabResult
+    /// Overrides (`key=value`) on top of the quick setting for the test suite: the smallest run that
+    /// still goes through every part of the lab (a few seconds in a debug build). Default: none.
+    var tinySettings: [String] { get }
+}
+
+extension Lab {
+    public var tinySettings: [String] { [] }
 }
 
 /// The figure a lab must reach, where it comes from, and how its result is judged.

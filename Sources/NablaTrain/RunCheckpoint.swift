@@ -125,8 +125,9 @@ struct RunCheckpoint<Task: TrainingTask> {
         }
         guard state.step >= 0 else { throw refuse("step", state.step, "at least 0") }
         let totals = state.epochTotals
-        guard totals.batches >= 0 && totals.batches < max(task.batchesPerEpoch, 1) else {
-            throw refuse("epochTotals.batches", totals.batches, "in 0..<\(task.batchesPerEpoch) (batches per epoch)")
+        // A run stopped on an epoch's last batch is saved before that epoch's end: batches == batchesPerEpoch.
+        guard totals.batches >= 0 && totals.batches <= task.batchesPerEpoch else {
+            throw refuse("epochTotals.batches", totals.batches, "in 0...\(task.batchesPerEpoch) (batches per epoch)")
         }
         guard totals.samples >= 0 else { throw refuse("epochTotals.samples", totals.samples, "at least 0") }
         guard totals.batches == 0 || Set(state.epochStartGenerators.keys) == Set(generators.keys) else {
