@@ -54,6 +54,7 @@ let package = Package(
         // target is importable by tests; its `main` is renamed when linked into them).
         .testTarget(name: "NablaCommandLineTests", dependencies: ["nabla", "Nabla", "NablaViz", "NablaData", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "NablaTrainTests", dependencies: ["NablaTrain", "NablaLabs", "NablaViz", "NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
+        .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "NablaClassic", "NablaViz", "Nabla", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,6 +2,8 @@
 /// Sources/NablaLabs/ and add one line here.
 public enum LabRegistry {
     public static let all: [any Lab] = [
+        RegressionLab(),
+        GenerativeVsLogisticLab(),
         FashionClassifierLab.mlp,
         FashionClassifierLab.cnn,
     ]

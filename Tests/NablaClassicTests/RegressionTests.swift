@@ -54,6 +54,31 @@ import Testing
         }
     }
 
+    @Test func lossCurvatureGivesTheLargestStableLearningRate() throws {
+        // One centred feature x = [−1, 0, 1]: [X 1]ᵀ[X 1] = diag(2, 3), so H = (2/3) diag(2, 3) = diag(4/3, 2);
+        // the penalty adds 2λ to the weight's entry only: diag(4/3 + 2, 2).
+        let line = Matrix(column: [-1, 0, 1])
+        let plain = try GradientDescentRegression.lossCurvature(line)
+        expectNear(plain.largest, 2, "largest eigenvalue")
+        expectNear(plain.smallest, 4.0 / 3, "smallest eigenvalue")
+        let penalised = try GradientDescentRegression.lossCurvature(line, penalty: 1)
+        expectNear(penalised.largest, 10.0 / 3, "largest eigenvalue with λ = 1")
+        expectNear(penalised.smallest, 2, "smallest eigenvalue with λ = 1")
+        // Just below 2/largest the loss falls; just above it grows until it overflows, and with
+        // stopsOnDivergence the finite part of the curve comes back instead of an error.
+        let critical = 2 / (try GradientDescentRegression.lossCurvature(data.features)).largest
+        let below = try GradientDescentRegression(learningRate: 0.95 * critical, steps: 400).fitWithHistory(data.features, targets: data.values!)
+        #expect(below.losses.last! < below.losses.first! * 1e-3)
+        let above = try GradientDescentRegression(learningRate: 1.05 * critical, steps: 6000, stopsOnDivergence: true)
+            .fitWithHistory(data.features, targets: data.values!)
+        #expect(above.losses.count > 100 && above.losses.count < 6000, "stopped at the overflow, after \(above.losses.count) steps")
+        #expect(above.losses.allSatisfy { $0.isFinite } && above.losses.last! > above.losses.first! * 1e100)
+        #expect(above.model.weights.allSatisfy { $0.isFinite })
+        expectClassicError(.numericalFailure, containing: ["learning rate"]) {
+            _ = try GradientDescentRegression(learningRate: 1.05 * critical, steps: 6000).fit(data.features, targets: data.values!)
+        }
+    }
+
     @Test func polynomialFeaturesInScikitLearnOrder() throws {
         let expanded = try PolynomialFeatures(degree: 2).transform(Matrix(rows: [[2, 3]]))
         #expect(expanded.values == [2, 3, 4, 6, 9])

@@ -85,6 +85,16 @@ func expectWellFormedXML(_ text: String, _ label: String, sourceLocation: Source
         #expect(!text.contains("nan"))
     }
 
+    @Test func logarithmicHorizontalAxisSpacesDecadesEvenly() {
+        // 1, 10, 100 sit at equal distances on a log axis (not 1 : 10 as on a linear one); x ≤ 0 is left out.
+        let chart = LineChart(xScale: .logarithmic, series: [.init(name: "sizes", x: [0, 1, 10, 100], y: [5, 1, 2, 3])])
+        let centres = chart.svg().text.components(separatedBy: "<circle cx=\"").dropFirst().compactMap { Double($0.prefix { $0 != "\"" }) }
+        #expect(centres.count == 3)
+        if centres.count == 3 {
+            #expect(abs((centres[1] - centres[0]) - (centres[2] - centres[1])) < 0.5, "dot centres \(centres)")
+        }
+    }
+
     @Test func emptyChartsStillDraw() {
         let charts: [any Figure] = [
             LineChart(title: "nothing", series: []),

@@ -37,22 +37,28 @@ public struct GradientDescentRegression: RegressorTrainer {
     /// Samples per step; nil uses all of them.
     public var batchSize: Int?
     public var seed: UInt64
+    /// When the loss turns non-finite: false throws (the safe default for fitting), true ends training
+    /// there and returns the finite part of the history with the last model whose loss was finite, so
+    /// a learning-rate lesson can draw the diverging curve instead of losing it.
+    public var stopsOnDivergence: Bool
 
     public init(learningRate: Double = 0.1, steps: Int = 1000, rule: StepRule = .plain, penalty: Double = 0,
-                batchSize: Int? = nil, seed: UInt64 = 0) {
+                batchSize: Int? = nil, seed: UInt64 = 0, stopsOnDivergence: Bool = false) {
         self.learningRate = learningRate
         self.steps = steps
         self.rule = rule
         self.penalty = penalty
         self.batchSize = batchSize
         self.seed = seed
+        self.stopsOnDivergence = stopsOnDivergence
     }
 
     public func fit(_ features: Matrix, targets: [Double]) throws -> LinearModel {
         try fitWithHistory(features, targets: targets).model
     }
 
-    /// The model and the full-data loss `L` after each step.
+    /// The model and the full-data loss `L` after each step (fewer than `steps` losses only when
+    /// `stopsOnDivergence` ended training early).
     public func fitWithHistory(_ features: Matrix, targets: [Double]) throws -> (model: LinearModel, losses: [Double]) {
         let method = "gradient-descent regression"
         try require(learningRate > 0 && learningRate.isFinite, method: method, "learning rate must be positive, not \(learningRate)")
@@ -66,6 +72,7 @@ public struct GradientDescentRegression: RegressorTrainer {
         var squaredGradientSums = [Double](repeating: 0, count: width + 1)
         let generator = RandomGenerator(seed: seed)
         var order = Array(0..<n), cursor = n
+        var lastFinite = LinearModel(weights: weights, intercept: intercept)
         var losses: [Double] = []
         losses.reserveCapacity(steps)
         for _ in 0..<steps {
@@ -100,11 +107,34 @@ public struct GradientDescentRegression: RegressorTrainer {
             var loss = RegressionMetrics.meanSquaredError(targets, predictions)
             loss += penalty * weights.reduce(0) { $0 + $1 * $1 }
             if !loss.isFinite {
+                if stopsOnDivergence { return (lastFinite, losses) }
                 throw ClassicError(.numericalFailure, method: method,
                                    "the loss diverged to \(loss) at step \(losses.count + 1); lower the learning rate (now \(learningRate)) or scale the features")
             }
             losses.append(loss)
+            lastFinite = model
         }
-        return (LinearModel(weights: weights, intercept: intercept), losses)
+        return (lastFinite, losses)
+    }
+
+    /// The extreme eigenvalues of the loss's Hessian `H = (2/n) [X 1]ᵀ[X 1] + 2λ diag(1, …, 1, 0)`
+    /// (constant, since the loss is quadratic). A plain step converges from any start exactly when
+    /// `η < 2 / largest`, and the number of steps it needs grows with `largest / smallest`, the
+    /// condition number: unscaled features stretch the loss surface into a long narrow valley.
+    ///
+    /// ```swift
+    /// let curvature = try GradientDescentRegression.lossCurvature(x)
+    /// let largestStableRate = 2 / curvature.largest
+    /// ```
+    public static func lossCurvature(_ features: Matrix, penalty: Double = 0) throws -> (largest: Double, smallest: Double) {
+        let method = "gradient-descent regression"
+        try require(penalty >= 0 && penalty.isFinite, method: method, "penalty must be a finite value ≥ 0, not \(penalty)")
+        try validate(features, method: method)
+        let width = features.columnCount
+        var hessian = gram(features.appendingColumns(Matrix(rowCount: features.rowCount, columnCount: 1, repeating: 1)),
+                           alpha: 2 / Double(features.rowCount))
+        for index in 0..<width { hessian[index, index] += 2 * penalty }
+        let eigenvalues = try symmetricEigendecomposition(hessian, method: method).values
+        return (eigenvalues.last!, max(eigenvalues.first!, 0))
     }
 }

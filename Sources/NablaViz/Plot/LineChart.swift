@@ -1,6 +1,6 @@
 /// Lines through (x, y) points, one per series, with a legend: loss and accuracy curves.
 ///
-/// Points whose x or y is NaN or infinite (or y ≤ 0 on a logarithmic axis) break the line there instead
+/// Points whose x or y is NaN or infinite (or ≤ 0 on a logarithmic axis) break the line there instead
 /// of bending it to the edge. Series of up to 40 points also get a dot at each point, so a curve of
 /// three epochs does not look like a continuous measurement.
 ///
@@ -33,29 +33,32 @@ public struct LineChart: Figure {
     public var title: String
     public var xLabel: String
     public var yLabel: String
+    /// Logarithmic for quantities swept over decades (training-set sizes, penalty strengths).
+    public var xScale: AxisScale
     public var yScale: AxisScale
     public var series: [Series]
     public var lineThickness: Double = 2
 
     public init(width: Double = 640, height: Double = 400, title: String = "", xLabel: String = "", yLabel: String = "",
-                yScale: AxisScale = .linear, series: [Series]) {
+                xScale: AxisScale = .linear, yScale: AxisScale = .linear, series: [Series]) {
         self.width = width
         self.height = height
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
+        self.xScale = xScale
         self.yScale = yScale
         self.series = series
     }
 
     private func isDrawable(_ x: Double, _ y: Double) -> Bool {
-        x.isFinite && y.isFinite && (yScale == .linear || y > 0)
+        x.isFinite && y.isFinite && (xScale == .linear || x > 0) && (yScale == .linear || y > 0)
     }
 
     public func draw<Surface: DrawingSurface>(on surface: inout Surface) {
         let points = series.flatMap { zip($0.x, $0.y).filter { isDrawable($0, $1) } }
         let frame = ChartFrame(width: width, height: height, title: title, xLabel: xLabel, yLabel: yLabel,
-                               horizontal: .numeric(.covering(points.map(\.0), maximumCount: 8)),
+                               horizontal: .numeric(.covering(points.map(\.0), scale: xScale, maximumCount: 8)),
                                vertical: .covering(points.map(\.1), scale: yScale),
                                legend: series.enumerated().map { index, line in
                                    LegendEntry(name: line.name, color: line.color ?? Palette.color(forCategory: index), swatch: .line)
