@@ -1,0 +1,258 @@
+import Foundation
+import Nabla
+import NablaNN
+import NablaOptim
+import NablaViz
+
+/// Adaptive learning rates: eight optimisers on the same network, the same data and the same batches.
+/// (Lecture: adaptive learning rate — from SGD to Adam and beyond.)
+///
+/// With gradient g = ∇L(θ) the rules differ only in how a step is made from it:
+///
+///     SGD        θ ← θ − η g
+///     momentum   m ← μ m + g;                    θ ← θ − η m         (μ = 0.9)
+///     Adagrad    s ← s + g²;                     θ ← θ − η g / (√s + ε)
+///     RMSProp    v ← α v + (1 − α) g²;           θ ← θ − η g / (√v + ε)
+///     Adam       m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;  θ ← θ − η m̂ / (√v̂ + ε)   (bias-corrected)
+///     AdamW      Adam with the weight decay θ ← θ (1 − η λ) outside the adaptive step
+///     RAdam      Adam whose adaptive step is switched on only when its variance is tractable (a built-in warm-up)
+///     SWATS      Adam first, then SGD at the rate Adam was effectively using
+///
+/// Dividing by the root mean square of past gradients gives every parameter its own step size: large
+/// where gradients are small (flat directions), small where they are large (steep ones). The lab trains
+/// a multi-layer perceptron on a Fashion-MNIST subset with each rule and overlays their curves, then
+/// follows each rule's path on two 2-D error surfaces: Rosenbrock's curved valley and a saddle point.
+public enum OptimizersLab {
+    /// The eight update rules, each with the learning rate it commonly starts from.
+    public enum Method: String, CaseIterable, Sendable {
+        case sgd, momentum, adagrad, rmsprop, adam, adamw, radam, swats
+
+        /// The name in figures.
+        public var title: String {
+            switch self {
+            case .sgd: return "SGD"
+            case .momentum: return "momentum"
+            case .adagrad: return "Adagrad"
+            case .rmsprop: return "RMSProp"
+            case .adam: return "Adam"
+            case .adamw: return "AdamW"
+            case .radam: return "RAdam"
+            case .swats: return "SWATS"
+            }
+        }
+
+        /// Learning rates for the network: PyTorch's defaults where it has one (Adagrad 0.01, the Adam
+        /// family 0.001); RMSProp at 0.001 (its PyTorch default 0.01 diverges on this network); SGD at 0.1
+        /// and momentum at 0.01 with μ = 0.9, i.e. the same step along a steady gradient direction.
+        public var networkLearningRate: Double {
+            switch self {
+            case .sgd: return 0.1
+            case .momentum: return 0.01
+            case .adagrad: return 0.01
+            case .rmsprop, .adam, .adamw, .radam, .swats: return 1e-3
+            }
+        }
+
+        /// A new optimiser of this kind over `parameters`.
+        public func optimizer(_ parameters: [Tensor], learningRate: Double) -> any Optimizer {
+            switch self {
+            case .sgd: return SGD(parameters, configuration: .init(learningRate: learningRate))
+            case .momentum: return SGD(parameters, configuration: .init(learningRate: learningRate, momentum: 0.9))
+            case .adagrad: return Adagrad(parameters, configuration: .init(learningRate: learningRate))
+            case .rmsprop: return RMSProp(parameters, configuration: .init(learningRate: learningRate))
+            case .adam: return Adam(parameters, configuration: .init(learningRate: learningRate))
+            case .adamw: return AdamW(parameters, configuration: .init(learningRate: learningRate))
+            case .radam: return RAdam(parameters, configuration: .init(learningRate: learningRate))
+            case .swats: return SWATS(parameters, configuration: .init(learningRate: learningRate))
+            }
+        }
+    }
+
+    public struct Settings: Equatable, Sendable {
+        public var trainingExamples = 10_000
+        public var validationExamples = 2_000
+        public var hiddenUnits = 128
+        public var batchSize = 64
+        public var epochs = 8
+        /// Steps of each path on the 2-D surfaces.
+        public var surfaceSteps = 600
+        /// Multiplies every method's learning rate (network and surfaces), to see which rules are robust to it.
+        public var learningRateScale = 1.0
+
+        public init() {}
+
+        public static let full = Settings()
+        public static var quick: Settings {
+            var settings = Settings()
+            settings.trainingExamples = 1_500
+            settings.validationExamples = 500
+            settings.hiddenUnits = 32
+            settings.epochs = 2
+            settings.surfaceSteps = 300
+            return settings
+        }
+
+        public func validate() throws {
+            try requireSetting("trainingExamples", trainingExamples, in: 64...60_000)
+            try requireSetting("validationExamples", validationExamples, in: 1...10_000)
+            try requireSetting("hiddenUnits", hiddenUnits, in: 1...4096)
+            try requireSetting("batchSize", batchSize, in: 1...trainingExamples)
+            try requireSetting("epochs", epochs, in: 1...1000)
+            try requireSetting("surfaceSteps", surfaceSteps, in: 1...100_000)
+            try requireSetting("learningRateScale", learningRateScale, in: 1e-4...1e4)
+        }
+    }
+
+    /// One method's training on the network.
+    public struct Curve: Sendable {
+        public let method: Method
+        public let training: TrainingCurve
+    }
+
+    public struct Result: Sendable {
+        public let settings: Settings
+        public let curves: [Curve]
+        public let paths: [ErrorSurface: [Method: [(x: Double, y: Double)]]]
+
+        public func curve(_ method: Method) -> Curve? { curves.first { $0.method == method } }
+        /// The baseline: Adam ends with a lower training loss than plain SGD after the same steps.
+        public var adamBeatsSGD: Bool {
+            guard let adam = curve(.adam), let sgd = curve(.sgd) else { return false }
+            return adam.training.finalTrainingLoss < sgd.training.finalTrainingLoss
+        }
+    }
+
+    // MARK: The network
+
+    /// Trains one network per method, each from the same initial weights on the same batches.
+    public static func trainNetworks(data: FashionSubset, settings: Settings, seed: UInt64,
+                                     progress: (Method, _ epoch: Int, _ loss: Double) -> Void = { _, _, _ in }) -> [Curve] {
+        Method.allCases.map { method in
+            let generator = RandomGenerator(seed: seed)   // same weights and batch order for every method
+            let network = Sequential(Linear(inputSize: data.featureCount, outputSize: settings.hiddenUnits, generator: generator), ReLU(),
+                                     Linear(inputSize: settings.hiddenUnits, outputSize: 10, generator: generator))
+            let optimizer = method.optimizer(network.parameters(), learningRate: method.networkLearningRate * settings.learningRateScale)
+            let training = trainClassifier(network, optimizer: optimizer, data: data, epochs: settings.epochs,
+                                           batchSize: settings.batchSize, generator: generator) { progress(method, $0, $1) }
+            return Curve(method: method, training: training)
+        }
+    }
+
+    // MARK: The 2-D surfaces
+
+    /// Follows `method` from the surface's start for `steps` steps; the first point is the start.
+    public static func path(of method: Method, on surface: ErrorSurface, steps: Int, learningRateScale: Double = 1) -> [(x: Double, y: Double)] {
+        let point = Tensor(surface.start.map(Float.init), requiresGrad: true)
+        let optimizer = method.optimizer([point], learningRate: surface.learningRate(for: method) * learningRateScale)
+        var visited = [(x: surface.start[0], y: surface.start[1])]
+        for _ in 0..<steps {
+            optimizer.zeroGradients()
+            surface.value(point).backward()
+            optimizer.step()
+            let (x, y) = (Double(point[0]), Double(point[1]))
+            visited.append((x, y))
+            if !x.isFinite || !y.isFinite { break }
+        }
+        return visited
+    }
+
+    /// Everything: the networks on a Fashion-MNIST subset (read from disk unless `data` is given) and the paths.
+    public static func run(settings: Settings, generator: RandomGenerator, data: FashionSubset? = nil,
+                           progress: (Method, _ epoch: Int, _ loss: Double) -> Void = { _, _, _ in }) throws -> Result {
+        try settings.validate()
+        let data = try data ?? FashionSubset.load(training: settings.trainingExamples, validation: settings.validationExamples, generator: generator)
+        let curves = trainNetworks(data: data, settings: settings, seed: generator.next(), progress: progress)
+        var paths: [ErrorSurface: [Method: [(x: Double, y: Double)]]] = [:]
+        for surface in ErrorSurface.allCases {
+            paths[surface] = Dictionary(uniqueKeysWithValues: Method.allCases.map {
+                ($0, path(of: $0, on: surface, steps: settings.surfaceSteps, learningRateScale: settings.learningRateScale))
+            })
+        }
+        return Result(settings: settings, curves: curves, paths: paths)
+    }
+
+    // MARK: Figures
+
+    /// The headline: training loss of every method against optimiser steps.
+    public static func lossCurves(_ result: Result) -> LineChart {
+        LineChart(title: "Training loss, same network and batches", xLabel: "optimizer step", yLabel: "cross-entropy",
+                  yScale: .logarithmic,
+                  series: result.curves.map { .init(name: $0.method.title, x: $0.training.steps, y: $0.training.trainingLoss) })
+    }
+
+    public static func accuracyCurves(_ result: Result) -> LineChart {
+        LineChart(title: "Validation accuracy", xLabel: "epoch", yLabel: "accuracy",
+                  series: result.curves.map { curve in
+                      let accuracies = curve.training.validationAccuracy
+                      return .init(name: curve.method.title, x: accuracies.indices.map { Double($0 + 1) }, y: accuracies)
+                  })
+    }
+
+    /// Every method's path on `surface` (until a contour plot is available: the paths alone, with the
+    /// minimum marked as its own series).
+    public static func pathFigure(_ result: Result, surface: ErrorSurface) -> LineChart {
+        let paths = result.paths[surface] ?? [:]
+        var series: [LineChart.Series] = Method.allCases.compactMap { method in
+            guard let path = paths[method] else { return nil }
+            return .init(name: method.title, x: path.map(\.x), y: path.map(\.y))
+        }
+        series.append(.init(name: "minimum", x: surface.minima.map { $0[0] }, y: surface.minima.map { $0[1] }, color: .black))
+        return LineChart(title: surface.title, xLabel: "x", yLabel: "y", series: series)
+    }
+}
+
+/// A 2-D error surface with known minima, for watching optimisers move.
+public enum ErrorSurface: String, CaseIterable, Sendable {
+    /// (1 − x)² + 100 (y − x²)²: a narrow curved valley, minimum at (1, 1).
+    case rosenbrock
+    /// x² + y⁴/4 − y²/2: a saddle point at the origin between minima at (0, ±1).
+    case saddle
+
+    public var title: String {
+        switch self {
+        case .rosenbrock: return "Rosenbrock: (1-x)^2 + 100(y-x^2)^2"
+        case .saddle: return "Saddle: x^2 + y^4/4 - y^2/2"
+        }
+    }
+
+    /// The value at a point of shape [2].
+    public func value(_ point: Tensor) -> Tensor {
+        let x = point.sliced(axis: 0, start: 0, end: 1), y = point.sliced(axis: 0, start: 1, end: 2)
+        switch self {
+        case .rosenbrock: return ((1 - x).pow(2) + 100 * (y - x * x).pow(2)).sum()
+        case .saddle: return (x * x + y.pow(4) * 0.25 - y * y * 0.5).sum()
+        }
+    }
+
+    /// Where every path starts: Rosenbrock's classic (−1.2, 1); just off the saddle's ridge for the saddle,
+    /// where the gradient is tiny and only adaptive rules escape fast.
+    public var start: [Double] {
+        switch self {
+        case .rosenbrock: return [-1.2, 1]
+        case .saddle: return [1.5, 1e-3]
+        }
+    }
+
+    public var minima: [[Double]] {
+        switch self {
+        case .rosenbrock: return [[1, 1]]
+        case .saddle: return [[0, -1], [0, 1]]
+        }
+    }
+
+    /// Learning rates that keep each rule stable on this surface (plain SGD must stay below 2/λ_max of
+    /// the Hessian, about 0.0015 at Rosenbrock's start; the adaptive rules take steps of about η).
+    /// Momentum gets a tenth of SGD's rate, as on the network: the same step along a steady slope.
+    public func learningRate(for method: OptimizersLab.Method) -> Double {
+        switch (self, method) {
+        case (.rosenbrock, .sgd): return 1e-3
+        case (.rosenbrock, .momentum): return 1e-4
+        case (.rosenbrock, .adagrad): return 0.5
+        case (.rosenbrock, _): return 0.02
+        case (.saddle, .sgd): return 0.01
+        case (.saddle, .momentum): return 0.001
+        case (.saddle, .adagrad): return 0.1
+        case (.saddle, _): return 0.02
+        }
+    }
+}

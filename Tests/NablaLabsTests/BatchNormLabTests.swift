@@ -1,0 +1,58 @@
+import Nabla
+import NablaNN
+import Testing
+@testable import NablaLabs
+
+@Suite struct BatchNormLabTests {
+    /// Quick run on small stand-in data: every training's loss falls at the small rate, the curvature is
+    /// finite and positive for all four networks, and the figures render.
+    @Test func quickRunTrainsAndMeasuresCurvature() throws {
+        var settings = BatchNormLab.Settings.quick
+        settings.trainingExamples = 256
+        settings.batchSize = 32
+        settings.hiddenUnits = 16
+        settings.learningRates = [0.01]
+        settings.curvatureExamples = 64
+        settings.powerIterations = 8
+        let result = try BatchNormLab.run(settings: settings, generator: RandomGenerator(seed: 4), data: syntheticSubset())
+        #expect(result.trainings.count == 2)
+        for training in result.trainings {
+            let losses = training.curve.trainingLoss
+            #expect(!training.curve.diverged && losses.last! < losses.first!, "\(training.label): \(losses)")
+        }
+        #expect(result.curvatures.count == 4)
+        for curvature in result.curvatures {
+            #expect(curvature.topEigenvalue.isFinite && curvature.topEigenvalue > 0, "\(curvature.label)")
+        }
+        _ = BatchNormLab.lossCurves(result).rendered()
+        _ = BatchNormLab.curvatureChart(result).rendered()
+    }
+
+    /// Power iteration finds the largest eigenvalue of a known Hessian: f = Σ aᵢ xᵢ² has H = diag(2a).
+    @Test func powerIterationFindsTheTopEigenvalue() {
+        let x = Tensor([0.3, -1, 2, 0.5], requiresGrad: true)
+        let a = Tensor([1, 4, 0.5, 2])
+        let top = BatchNormLab.topHessianEigenvalue(parameters: [x], iterations: 60, generator: RandomGenerator(seed: 1)) {
+            (a * x * x).sum()
+        }
+        #expect(abs(top - 8) < 1e-3)
+    }
+
+    /// Both variants share the linear weights, so the comparison isolates batch normalisation.
+    @Test func variantsShareTheirLinearWeights() {
+        let plain = BatchNormLab.model(inputs: 6, hiddenUnits: 4, batchNorm: false, generator: RandomGenerator(seed: 3))
+        let normalized = BatchNormLab.model(inputs: 6, hiddenUnits: 4, batchNorm: true, generator: RandomGenerator(seed: 3))
+        let plainWeights = plain.namedParameters().filter { $0.tensor.rank == 2 }.map(\.tensor.scalars)
+        let normalizedWeights = normalized.namedParameters().filter { $0.tensor.rank == 2 }.map(\.tensor.scalars)
+        #expect(plainWeights.count == 3 && plainWeights == normalizedWeights)
+    }
+
+    @Test func badSettingsNameTheKey() {
+        var settings = BatchNormLab.Settings.quick
+        settings.learningRates = []
+        #expect { try settings.validate() } throws: { ($0 as? LabSettingError)?.key == "learningRates" }
+        settings = .quick
+        settings.learningRates = [0.1, -1]
+        #expect { try settings.validate() } throws: { ($0 as? LabSettingError)?.key == "learningRates" }
+    }
+}
