@@ -5,8 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Nabla",
     products: [
-        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic"]),
-        .library(name: "NablaLabs", targets: ["NablaLabs"]),
+        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrain", "NablaLabs"]),
         .executable(name: "nabla", targets: ["nabla"]),
     ],
     dependencies: [
@@ -34,11 +33,13 @@ let package = Package(
         .target(name: "NablaCheckpoint", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData"]),
         // Classical machine learning (regression, generative and discriminative classifiers, clustering, PCA, t-SNE, trees) in float64 over LAPACK.
         .target(name: "NablaClassic", dependencies: ["Nabla", "NablaData", "CNablaBLAS"]),
-        // The course labs: one file per lab, each an experiment with typed settings, its figures and its baseline.
-        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaViz"]),
+        // The one training loop: tasks with named models and optimisers, run folders, progress, metrics, checkpoints and resume.
+        .target(name: "NablaTrain", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz"]),
+        // The course labs, one file each, built on NablaTrain; `nabla lab` runs them.
+        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic"]),
         .executableTarget(
             name: "nabla",
-            dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrain", "NablaLabs", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Golden-value loading and the tolerance rule, shared by every test target.
         .target(name: "NablaTestSupport", dependencies: ["Nabla"], path: "Tests/NablaTestSupport"),
@@ -48,8 +49,9 @@ let package = Package(
         .testTarget(name: "NablaVizTests", dependencies: ["NablaViz", "Nabla", "NablaData", "NablaTestSupport"]),
         .testTarget(name: "NablaDataTests", dependencies: ["NablaData", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaCheckpointTests", dependencies: ["NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
-        .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),
+        .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),
         .testTarget(name: "NablaClassicTests", dependencies: ["NablaClassic", "Nabla", "NablaData", "NablaTestSupport"]),
+        .testTarget(name: "NablaTrainTests", dependencies: ["NablaTrain", "NablaLabs", "NablaViz", "NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

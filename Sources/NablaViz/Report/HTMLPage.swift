@@ -52,6 +52,12 @@ struct HTMLPage {
         body.append(html + "</figure>")
     }
 
+    /// HTML already escaped and assembled (a fragment saved beside a report).
+    mutating func raw(_ html: String) { body.append(html) }
+
+    /// The body's pieces without the page around them.
+    var fragment: String { body.joined(separator: "\n") }
+
     mutating func openSection(_ className: String = "section") { body.append("<section class=\"\(className)\">") }
     mutating func closeSection() { body.append("</section>") }
     mutating func openRow() { body.append("<div class=\"figures\">") }
@@ -82,6 +88,8 @@ struct HTMLPage {
         th { background: #f5f5f5; position: sticky; top: 0; }
         td.number { text-align: right; font-variant-numeric: tabular-nums; }
         table.summary td:first-child { font-weight: 600; }
+        .pass { color: #1a7f37; font-weight: 600; }
+        .miss { color: #c62828; font-weight: 600; }
         </style>
         </head>
         <body>

@@ -25,6 +25,11 @@ public struct RunReport {
     public var pixelScale = 2
     /// At most this many test images go into the grid.
     public var maximumSamples = 64
+    /// A lab's own sections, shown after the summary. When empty, the sections a previous `write()`
+    /// saved in report-sections.html are shown, so `nabla report` on a lab's folder keeps them.
+    public var sections: [ReportSection] = []
+    /// Saved fragment of the lab's sections (HTML with embedded images).
+    public static let sectionsFile = "report-sections.html"
 
     /// Reads the run folder; throws `RunReportError.folderMissing` when it is not a folder.
     public init(runFolder: URL) throws {
@@ -149,13 +154,24 @@ public struct RunReport {
             try writeFileAtomically([UInt8](data), to: folder.url.appendingPathComponent(picture.fileName).path)
             pngs[picture.fileName] = data
         }
+        var sectionsFragment: String?
+        if !sections.isEmpty {
+            var fragment = HTMLPage(title: "")
+            for (index, section) in sections.enumerated() {
+                try section.render(into: &fragment, folder: folder.url, stem: "section-\(index + 1)", scale: pixelScale)
+            }
+            try writeFileAtomically(fragment.fragment, to: folder.url.appendingPathComponent(Self.sectionsFile).path)
+            sectionsFragment = fragment.fragment
+        }
         let reportURL = folder.url.appendingPathComponent(RunFolder.reportFile)
-        try writeFileAtomically(html(pngs: pngs), to: reportURL.path)
+        try writeFileAtomically(html(pngs: pngs, sectionsFragment: sectionsFragment), to: reportURL.path)
         return reportURL
     }
 
     /// The report page. `pngs` holds already-rendered pictures by file name (rendered here when absent).
-    public func html(pngs: [String: Data] = [:]) -> String {
+    public func html(pngs: [String: Data] = [:]) -> String { html(pngs: pngs, sectionsFragment: nil) }
+
+    func html(pngs: [String: Data], sectionsFragment: String?) -> String {
         let name = folder.url.standardizedFileURL.lastPathComponent
         var page = HTMLPage(title: "Run report: \(name)")
         page.heading("Training run: \(name)", level: 1)
@@ -172,6 +188,18 @@ public struct RunReport {
         switch folder.summary {
         case .success(let members): page.table(headers: [], rows: members.map { [$0.key, $0.value.displayText] }, numericColumns: [1], className: "summary")
         case .failure(let error): page.missing("No final figures were recorded (\(error)).")
+        }
+
+        if let sectionsFragment {
+            page.raw(sectionsFragment)
+        } else if !sections.isEmpty {
+            for (index, section) in sections.enumerated() {
+                // Rendering only fails for a figure that cannot be encoded; say so in place.
+                do { try section.render(into: &page, folder: nil, stem: "section-\(index + 1)", scale: pixelScale) }
+                catch { page.missing("The section '\(section.title)' could not be drawn: \(error).") }
+            }
+        } else if let saved = try? String(contentsOf: folder.url.appendingPathComponent(Self.sectionsFile), encoding: .utf8) {
+            page.raw(saved)
         }
 
         page.heading("Training curves", id: "curves")

@@ -6,20 +6,22 @@ import Glibc
 /// Shows training progress: on a terminal, one line redrawn in place with a bar, batches done,
 /// samples per second, the running loss and the time left; elsewhere (a log file, CI) nothing until
 /// the epoch ends, so logs hold one plain line per epoch.
-final class ProgressDisplay {
-    let isTerminal: Bool
+public final class ProgressDisplay {
+    public let isTerminal: Bool
+    /// Shows nothing at all (a benchmark prints only its own lines).
+    public var isSilent = false
     private var lastDraw = Date.distantPast
     private var epochStart = Date()
 
-    init(isTerminal: Bool = isatty(STDOUT_FILENO) != 0) {
+    public init(isTerminal: Bool = isatty(STDOUT_FILENO) != 0) {
         self.isTerminal = isTerminal
     }
 
-    func startEpoch() { epochStart = Date() }
+    public func startEpoch() { epochStart = Date() }
 
     /// Redraws the bar at most ten times a second (and on the last batch).
-    func update(epoch: Int, epochs: Int, batches: Int, totalBatches: Int, samples: Int, meanLoss: Double) {
-        guard isTerminal else { return }
+    public func update(epoch: Int, epochs: Int, batches: Int, totalBatches: Int, samples: Int, meanLoss: Double) {
+        guard isTerminal && !isSilent else { return }
         let now = Date()
         guard batches == totalBatches || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = now
@@ -36,13 +38,14 @@ final class ProgressDisplay {
     }
 
     /// Ends the epoch with its summary on a line of its own.
-    func finishEpoch(_ summary: String) {
+    public func finishEpoch(_ summary: String) {
+        guard !isSilent else { return }
         if isTerminal { print("\r\u{1B}[2K", terminator: "") }
         print(summary)
         fflush(stdout)
     }
 
-    static func clock(_ seconds: Double) -> String {
+    public static func clock(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded())
         return whole >= 3600 ? String(format: "%d:%02d:%02d", whole / 3600, whole / 60 % 60, whole % 60)
                              : String(format: "%d:%02d", whole / 60, whole % 60)

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import NablaData
+import NablaLabs
+import NablaTrain
+
+/// `nabla lab`: the course labs — list them, run one, or run them all (the tour).
+struct LabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lab",
+        abstract: "The course labs: list them, run one with its report, or take the tour of all.",
+        subcommands: [LabListCommand.self, LabRunCommand.self, LabTourCommand.self]
+    )
+}
+
+/// Runs a library call, turning input errors into a plain message and exit status 1.
+func reportingInputErrors<Value>(_ body: () throws -> Value) throws -> Value {
+    do {
+        return try body()
+    } catch let error as LabError {
+        throw failure("\(error)")
+    } catch let error as RunFolderError {
+        throw failure("\(error)")
+    } catch let error as DataError {
+        throw failure("\(error)")
+    }
+}
+
+struct LabListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Each lab: name, lecture, summary and its last result under runs/.")
+
+    @Option(help: "Folder holding the runs (default runs).") var runs = "runs"
+
+    func run() throws {
+        let latest = LabTour.latestResults(in: runs)
+        for lab in LabRegistry.all {
+            print("\(lab.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(lab.lecture.padding(toLength: 18, withPad: " ", startingAt: 0)) \(lab.summary)")
+            if let result = latest[lab.name] {
+                print(String(repeating: " ", count: 25) + "last: " + result.line)
+            }
+        }
+    }
+}
+
+struct LabRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a lab and write its run folder and report.",
+        discussion: "Settings of each lab (override with --set key=value):\n\n" + LabRegistry.all.map { lab in
+            "\(lab.name) (\(lab.lecture)): \(lab.summary)\n" + LabRunner.settings(of: lab).map { setting in
+                "  \(setting.key) = \(setting.defaultValue)" + (setting.quickValue.map { " (quick: \($0))" } ?? "")
+                    + ": \(setting.help); \(setting.allowed)"
+            }.joined(separator: "\n")
+        }.joined(separator: "\n\n")
+    )
+
+    @Argument(help: "The lab to run (see nabla lab list); may be left out with --resume.") var name: String?
+    @Flag(help: "The quick setting (under a minute; a smoke test, not the real result).") var quick = false
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting.", valueName: "key=value")) var overrides: [String] = []
+    @Option(help: "Folder for the run's files (default runs/NAME-DATE-TIME).") var output: String?
+    @Option(help: ArgumentHelp("Continue the run in this folder from its checkpoint, with the settings of its config.json.", valueName: "run-folder"))
+    var resume: String?
+    @Flag(help: "Replace the run files in a --output folder that holds a previous run.") var overwrite = false
+    @Option(help: "Folder holding the lab's data files (each data set has its default).") var dataFolder: String?
+    @Flag(help: "Train on through a NaN or infinite loss instead of stopping there.") var keepGoingOnNan = false
+    @Option(help: "Also write a checkpoint every N training steps (0: only at the end of each epoch).") var checkpointEvery = 0
+    @Option(help: ArgumentHelp("Stop with a checkpoint after N training steps in all (simulates an interruption).", visibility: .hidden))
+    var stopAfterSteps: Int?
+
+    func validate() throws {
+        if name == nil && resume == nil { throw ValidationError("name a lab to run (see nabla lab list), or --resume a run folder") }
+        if resume != nil, let output { throw ValidationError("--output \(output) cannot be combined with --resume, which continues in its own folder") }
+        if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must not be negative, not \(checkpointEvery)") }
+        if let stopAfterSteps, stopAfterSteps < 1 { throw ValidationError("--stop-after-steps must be at least 1, not \(stopAfterSteps)") }
+    }
+
+    func run() throws {
+        try reportingInputErrors {
+            let labName = try name ?? LabRunner.labName(inRunFolder: resume!)
+            var options = LabRunOptions()
+            options.quick = quick
+            options.overrides = overrides
+            options.output = output
+            options.resume = resume
+            options.overwrite = overwrite
+            options.dataFolder = dataFolder
+            options.keepGoingOnNonFiniteLoss = keepGoingOnNan
+            options.checkpointEvery = checkpointEvery
+            options.stopAfterSteps = stopAfterSteps
+            try LabRunner.run(try LabRegistry.lab(named: labName), options: options)
+        }
+    }
+}
+
+struct LabTourCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tour",
+        abstract: "Run every lab and write runs/tour/index.html: each report, its headline figure, its baseline and a pass/miss mark.")
+
+    @Flag(help: "The quick setting of every lab.") var quick = false
+    @Option(help: "Folder for the tour (default runs/tour).") var output = "runs/tour"
+    @Option(help: "Only these labs (default: all).") var lab: [String] = []
+    @Option(help: "Folder holding the labs' data files.") var dataFolder: String?
+
+    func run() throws {
+        try reportingInputErrors {
+            let labs = lab.isEmpty ? LabRegistry.all : try lab.map(LabRegistry.lab(named:))
+            let index = try LabTour.run(labs, quick: quick, folder: URL(fileURLWithPath: output), dataFolder: dataFolder)
+            print("tour: \(index.path)")
+        }
+    }
+}
