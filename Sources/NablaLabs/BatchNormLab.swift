@@ -19,7 +19,9 @@ import NablaViz
 /// The lab measures both sides of that claim: λ_max at initialisation by power iteration with
 /// Hessian-vector products (no Hessian is formed), and training curves at a few learning rates, with
 /// plain SGD so that nothing else adapts the step.
-public enum BatchNormLab {
+public struct BatchNormLab: Lab {
+    public init() {}
+
     public struct Settings: Equatable, Sendable {
         public var trainingExamples = 10_000
         public var validationExamples = 2_000
@@ -50,16 +52,16 @@ public enum BatchNormLab {
         }
 
         public func validate() throws {
-            try requireSetting("trainingExamples", trainingExamples, in: 64...60_000)
-            try requireSetting("validationExamples", validationExamples, in: 1...10_000)
-            try requireSetting("hiddenUnits", hiddenUnits, in: 1...4096)
-            try requireSetting("batchSize", batchSize, in: 2...trainingExamples)
+            try requireSetting("training_examples", trainingExamples, in: 64...60_000)
+            try requireSetting("validation_examples", validationExamples, in: 1...10_000)
+            try requireSetting("hidden_units", hiddenUnits, in: 1...4096)
+            try requireSetting("batch_size", batchSize, in: 2...trainingExamples)
             try requireSetting("epochs", epochs, in: 1...1000)
-            guard !learningRates.isEmpty else { throw LabSettingError(key: "learningRates", message: "needs at least one learning rate") }
-            for rate in learningRates { try requireSetting("learningRates", rate, in: 1e-8...100) }
-            try requireSetting("scaleSpread", scaleSpread, in: 0...6)
-            try requireSetting("curvatureExamples", curvatureExamples, in: 2...trainingExamples)
-            try requireSetting("powerIterations", powerIterations, in: 1...1000)
+            guard !learningRates.isEmpty else { throw LabError("setting 'learning_rates' is empty: it needs at least one learning rate") }
+            for rate in learningRates { try requireSetting("learning_rates", rate, in: 1e-8...100) }
+            try requireSetting("scale_spread", scaleSpread, in: 0...6)
+            try requireSetting("curvature_examples", curvatureExamples, in: 2...trainingExamples)
+            try requireSetting("power_iterations", powerIterations, in: 1...1000)
         }
     }
 
@@ -190,5 +192,96 @@ public enum BatchNormLab {
         BarChart(title: "Sharpest curvature at initialisation", yLabel: "top Hessian eigenvalue",
                  categories: result.curvatures.map(\.label), values: result.curvatures.map(\.topEigenvalue),
                  colors: result.curvatures.map { Palette.color(forCategory: $0.batchNorm ? 1 : 0) }, showsValues: true)
+    }
+}
+
+// MARK: The lab
+
+extension BatchNormLab {
+    public var name: String { "batch-norm" }
+    public var lecture: String { "Batch normalization" }
+    public var summary: String { "the same network with and without batch norm on badly scaled inputs: curves and curvature" }
+    public var baseline: Baseline {
+        Baseline(metric: "plain_to_bn_loss_ratio", value: 1.0,
+                 source: "the lecture's claim: batch norm trains faster on a badly scaled input (best plain loss over best BN loss above 1)")
+    }
+
+    public var settings: [LabSetting] {
+        let (full, quick) = (Settings.full, Settings.quick)
+        return [.integer("training_examples", full.trainingExamples, quick: quick.trainingExamples, in: 64...60_000, "Fashion-MNIST training images used"),
+                .integer("validation_examples", full.validationExamples, quick: quick.validationExamples, in: 1...10_000, "test images used for validation"),
+                .integer("hidden_units", full.hiddenUnits, quick: quick.hiddenUnits, in: 1...4096, "units of each of the two hidden layers"),
+                .integer("batch_size", full.batchSize, in: 2...60_000, "examples per mini-batch"),
+                .integer("epochs", full.epochs, quick: quick.epochs, in: 1...1000, "passes over the training images, for every training"),
+                .text("learning_rates", full.learningRates.map { String($0) }.joined(separator: ","),
+                      quick: quick.learningRates.map { String($0) }.joined(separator: ","),
+                      "plain SGD learning rates, comma-separated, each tried with and without batch norm"),
+                .real("scale_spread", full.scaleSpread, in: 0...6, "feature j is multiplied by 10^(spread u), u uniform in [-1, 1]"),
+                .integer("curvature_examples", full.curvatureExamples, quick: quick.curvatureExamples, in: 2...60_000,
+                         "examples in the batch whose Hessian is probed"),
+                .integer("power_iterations", full.powerIterations, quick: quick.powerIterations, in: 1...1000, "Hessian-vector products per estimate")]
+    }
+
+    public var tinySettings: [String] {
+        ["training_examples=256", "validation_examples=100", "hidden_units=16", "epochs=1", "learning_rates=0.01",
+         "curvature_examples=64", "power_iterations=4"]
+    }
+
+    /// Reads the comma-separated learning rates; throws `LabError` naming the key.
+    static func learningRates(_ text: String) throws -> [Double] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let rates = parts.compactMap(Double.init)
+        guard !parts.isEmpty, rates.count == parts.count else {
+            throw LabError("setting 'learning_rates' = '\(text)' is not valid: it must be numbers separated by commas, e.g. 0.001,0.01,0.1")
+        }
+        return rates
+    }
+
+    public func run(_ context: LabContext) throws -> LabResult {
+        let values = context.settings
+        var settings = Settings()
+        settings.trainingExamples = values.integer("training_examples")
+        settings.validationExamples = values.integer("validation_examples")
+        settings.hiddenUnits = values.integer("hidden_units")
+        settings.batchSize = values.integer("batch_size")
+        settings.epochs = values.integer("epochs")
+        settings.learningRates = try Self.learningRates(values.text("learning_rates"))
+        settings.scaleSpread = values.real("scale_spread")
+        settings.curvatureExamples = values.integer("curvature_examples")
+        settings.powerIterations = values.integer("power_iterations")
+        try settings.validate()
+        let generator = context.generator()
+        let data = try FashionSubset.load(training: settings.trainingExamples, validation: settings.validationExamples,
+                                          generator: generator, folder: context.dataFolder)
+        let result = try Self.run(settings: settings, generator: generator, data: data) { label, epoch, loss in
+            context.log(String(format: "%@ epoch %d: training loss %.4f", label, epoch, loss))
+        }
+        for curvature in result.curvatures {
+            context.log(String(format: "%@: top Hessian eigenvalue %.4g (2/lambda = %.3g)", curvature.label, curvature.topEigenvalue,
+                               curvature.largestStableLearningRate))
+        }
+        let ratio = result.bestFinalLoss(batchNorm: false) / result.bestFinalLoss(batchNorm: true)
+        let trainingRows = result.trainings.map { training in
+            [training.batchNorm ? "yes" : "no", String(format: "%g", training.learningRate),
+             training.curve.diverged ? "diverged" : String(format: "%.4f", training.curve.finalTrainingLoss),
+             training.curve.diverged ? "-" : String(format: "%.4f", training.curve.finalValidationAccuracy)]
+        }
+        let curvatureRows = result.curvatures.map { curvature in
+            [curvature.batchNorm ? "yes" : "no", curvature.badlyScaled ? "scaled" : "standardised",
+             String(format: "%.4g", curvature.topEigenvalue), String(format: "%.3g", curvature.largestStableLearningRate)]
+        }
+        var summary: [(key: String, value: Any)] = [("best_plain_loss", result.bestFinalLoss(batchNorm: false)),
+                                                    ("best_bn_loss", result.bestFinalLoss(batchNorm: true))]
+        for curvature in result.curvatures {
+            summary.append(("top_eigenvalue_\(curvature.batchNorm ? "bn" : "plain")_\(curvature.badlyScaled ? "scaled" : "standard")", curvature.topEigenvalue))
+        }
+        return LabResult(headline: ratio, summary: summary, sections: [
+            .figure("Training loss with and without batch norm", Self.lossCurves(result),
+                    caption: "Input features multiplied by scales from 10^-\(settings.scaleSpread) to 10^\(settings.scaleSpread); plain SGD; same weights and batches. A line that ends early diverged."),
+            .figure("Curvature at initialisation", Self.curvatureChart(result),
+                    caption: "Largest Hessian eigenvalue of the loss on \(settings.curvatureExamples) examples (power iteration on Hessian-vector products). Gradient descent is stable below 2/lambda."),
+            .table("Trainings", headers: ["batch norm", "learning rate", "final training loss", "validation accuracy"], rows: trainingRows),
+            .table("Curvature", headers: ["batch norm", "input", "top eigenvalue", "2 / top eigenvalue"], rows: curvatureRows),
+        ])
     }
 }

@@ -19,7 +19,9 @@ import NablaViz
 /// full Hessian (a few hundred parameters) is computed by gradients of gradients and its eigenvalues by
 /// LAPACK. Many runs from different initialisations give the histogram of minimum ratios and the scatter
 /// of loss against minimum ratio.
-public enum CriticalPointsLab {
+public struct CriticalPointsLab: Lab {
+    public init() {}
+
     public struct Settings: Equatable, Sendable {
         /// Independent trainings (each from its own initialisation), one critical point each.
         public var runs = 100
@@ -51,12 +53,12 @@ public enum CriticalPointsLab {
 
         public func validate() throws {
             try requireSetting("runs", runs, in: 1...10_000)
-            try requireSetting("hiddenUnits", hiddenUnits, in: 1...40)
+            try requireSetting("hidden_units", hiddenUnits, in: 1...40)
             try requireSetting("samples", samples, in: 2...10_000)
-            try requireSetting("trainingSteps", trainingSteps, in: 0...1_000_000)
-            try requireSetting("learningRate", learningRate, in: 1e-8...10)
-            try requireSetting("gradientNormSteps", gradientNormSteps, in: 0...1_000_000)
-            try requireSetting("gradientNormLearningRate", gradientNormLearningRate, in: 1e-8...10)
+            try requireSetting("training_steps", trainingSteps, in: 0...1_000_000)
+            try requireSetting("learning_rate", learningRate, in: 1e-8...10)
+            try requireSetting("gradient_norm_steps", gradientNormSteps, in: 0...1_000_000)
+            try requireSetting("gradient_norm_learning_rate", gradientNormLearningRate, in: 1e-8...10)
         }
     }
 
@@ -189,4 +191,76 @@ public enum CriticalPointsLab {
                                    y: run.eigenvalues.map { symmetricLog($0, scale: scale) })
                          })
     }
+}
+
+// MARK: The lab
+
+extension CriticalPointsLab {
+    public var name: String { "critical-points" }
+    public var lecture: String { "Optimisation when gradients are small" }
+    public var summary: String { "train small networks onto critical points; the Hessian's minimum ratio against the loss" }
+    public var baseline: Baseline {
+        Baseline(metric: "median_minimum_ratio", value: 0.5,
+                 source: "the lecture: critical points that training finds are rarely maxima; most have a minimum ratio between 0.5 and 1")
+    }
+
+    public var settings: [LabSetting] {
+        let (full, quick) = (Settings.full, Settings.quick)
+        return [.integer("runs", full.runs, quick: quick.runs, in: 1...10_000, "trainings, one critical point each"),
+                .integer("hidden_units", full.hiddenUnits, quick: quick.hiddenUnits, in: 1...40, "units in each of the two tanh layers"),
+                .integer("samples", full.samples, quick: quick.samples, in: 2...10_000, "points of sin(5 pi x)/(5 pi x) on [-1, 1]"),
+                .integer("training_steps", full.trainingSteps, quick: quick.trainingSteps, in: 0...1_000_000, "Adam steps on the squared error"),
+                .real("learning_rate", full.learningRate, in: 1e-8...10, "Adam's rate on the squared error"),
+                .integer("gradient_norm_steps", full.gradientNormSteps, quick: quick.gradientNormSteps, in: 0...1_000_000,
+                         "Adam steps on the squared gradient norm"),
+                .real("gradient_norm_learning_rate", full.gradientNormLearningRate, in: 1e-8...10, "Adam's rate on the gradient norm")]
+    }
+
+    public var tinySettings: [String] { ["runs=2", "hidden_units=3", "training_steps=50", "gradient_norm_steps=20"] }
+
+    public func run(_ context: LabContext) throws -> LabResult {
+        let values = context.settings
+        var settings = Settings()
+        settings.runs = values.integer("runs")
+        settings.hiddenUnits = values.integer("hidden_units")
+        settings.samples = values.integer("samples")
+        settings.trainingSteps = values.integer("training_steps")
+        settings.learningRate = values.real("learning_rate")
+        settings.gradientNormSteps = values.integer("gradient_norm_steps")
+        settings.gradientNormLearningRate = values.real("gradient_norm_learning_rate")
+        let result = try Self.run(settings: settings, generator: context.generator()) { index, run in
+            context.log(String(format: "run %d/%d: loss %.2e, gradient norm %.1e -> %.1e, minimum ratio %.3f", index, settings.runs,
+                               run.loss, run.gradientNormAfterTraining, run.gradientNorm, run.minimumRatio))
+        }
+        let median = result.medianMinimumRatio, correlation = result.lossRatioCorrelation
+        let normalized = result.runs.map { $0.gradientNorm / max($0.gradientNormAfterTraining, 1e-30) }
+        context.log(String(format: "%d parameters; median minimum ratio %.3f; Spearman(loss, ratio) %.3f; %d of %d true minima",
+                           result.parameterCount, median, correlation, result.minimaCount, result.runs.count))
+        let rows = result.runs.enumerated().sorted { $0.element.loss < $1.element.loss }.prefix(12).map { index, run in
+            [String(index + 1), String(format: "%.3e", run.loss), String(format: "%.1e", run.gradientNorm),
+             String(format: "%.3f", run.minimumRatio), String(format: "%.2e", run.eigenvalues.first ?? .nan),
+             String(format: "%.2e", run.eigenvalues.last ?? .nan)]
+        }
+        return LabResult(headline: median, summary: [
+            ("parameters", result.parameterCount), ("runs", result.runs.count),
+            ("loss_ratio_spearman", correlation), ("true_minima", result.minimaCount),
+            ("median_gradient_norm", CriticalPointsLab.medianOf(result.runs.map(\.gradientNorm))),
+            ("median_gradient_norm_reduction", CriticalPointsLab.medianOf(normalized)),
+        ], sections: [
+            .figure("Loss against minimum ratio", Self.lossAgainstRatio(result),
+                    caption: "One point per critical point. Spearman correlation of loss and ratio: \(String(format: "%.3f", correlation)) (negative: lower loss with a higher ratio)."),
+            .figure("Minimum ratio over the runs", Self.ratioHistogram(result),
+                    caption: "Share of the \(result.parameterCount) Hessian eigenvalues that are positive; 1 is a true minimum."),
+            .figure("Spectra", Self.spectra(result), caption: "Eigenvalues of the lowest- and highest-loss runs, symmetric log scale."),
+            .table("Lowest-loss critical points", headers: ["run", "loss", "gradient norm", "minimum ratio", "smallest eigenvalue", "largest eigenvalue"],
+                   rows: Array(rows)),
+            .text("What to look for", """
+                A minimum ratio of 1 would be a true local minimum; below 1 some direction still goes downhill. \
+                The eigenvalues nearest zero are the least certain (float32 gradients, a gradient norm that is small but not zero): \
+                the ratio counts their signs as they come, as the lecture does.
+                """),
+        ])
+    }
+
+    static func medianOf(_ values: [Double]) -> Double { median(of: values) }
 }

@@ -3,6 +3,9 @@
 public enum LabRegistry {
     public static let all: [any Lab] = [
         FashionClassifierLab.mlp,
+        CriticalPointsLab(),
+        OptimizersLab(),
+        BatchNormLab(),
         FashionClassifierLab.cnn,
     ]
 

@@ -22,7 +22,9 @@ import NablaViz
 /// where gradients are small (flat directions), small where they are large (steep ones). The lab trains
 /// a multi-layer perceptron on a Fashion-MNIST subset with each rule and overlays their curves, then
 /// follows each rule's path on two 2-D error surfaces: Rosenbrock's curved valley and a saddle point.
-public enum OptimizersLab {
+public struct OptimizersLab: Lab {
+    public init() {}
+
     /// The eight update rules, each with the learning rate it commonly starts from.
     public enum Method: String, CaseIterable, Sendable {
         case sgd, momentum, adagrad, rmsprop, adam, adamw, radam, swats
@@ -93,13 +95,13 @@ public enum OptimizersLab {
         }
 
         public func validate() throws {
-            try requireSetting("trainingExamples", trainingExamples, in: 64...60_000)
-            try requireSetting("validationExamples", validationExamples, in: 1...10_000)
-            try requireSetting("hiddenUnits", hiddenUnits, in: 1...4096)
-            try requireSetting("batchSize", batchSize, in: 1...trainingExamples)
+            try requireSetting("training_examples", trainingExamples, in: 64...60_000)
+            try requireSetting("validation_examples", validationExamples, in: 1...10_000)
+            try requireSetting("hidden_units", hiddenUnits, in: 1...4096)
+            try requireSetting("batch_size", batchSize, in: 1...trainingExamples)
             try requireSetting("epochs", epochs, in: 1...1000)
-            try requireSetting("surfaceSteps", surfaceSteps, in: 1...100_000)
-            try requireSetting("learningRateScale", learningRateScale, in: 1e-4...1e4)
+            try requireSetting("surface_steps", surfaceSteps, in: 1...100_000)
+            try requireSetting("learning_rate_scale", learningRateScale, in: 1e-4...1e4)
         }
     }
 
@@ -254,5 +256,85 @@ public enum ErrorSurface: String, CaseIterable, Sendable {
         case (.saddle, .adagrad): return 0.1
         case (.saddle, _): return 0.02
         }
+    }
+}
+
+// MARK: The lab
+
+extension OptimizersLab {
+    public var name: String { "optimizers" }
+    public var lecture: String { "Adaptive learning rate" }
+    public var summary: String { "SGD, momentum, Adagrad, RMSProp, Adam, AdamW, RAdam and SWATS on one network and on 2-D surfaces" }
+    public var baseline: Baseline {
+        Baseline(metric: "sgd_to_adam_loss_ratio", value: 1.0,
+                 source: "the lecture's claim: Adam reaches a lower training loss than plain SGD in the same steps (ratio above 1)")
+    }
+
+    public var settings: [LabSetting] {
+        let (full, quick) = (Settings.full, Settings.quick)
+        return [.integer("training_examples", full.trainingExamples, quick: quick.trainingExamples, in: 64...60_000, "Fashion-MNIST training images used"),
+                .integer("validation_examples", full.validationExamples, quick: quick.validationExamples, in: 1...10_000, "test images used for validation"),
+                .integer("hidden_units", full.hiddenUnits, quick: quick.hiddenUnits, in: 1...4096, "units of the hidden layer"),
+                .integer("batch_size", full.batchSize, in: 1...60_000, "examples per mini-batch"),
+                .integer("epochs", full.epochs, quick: quick.epochs, in: 1...1000, "passes over the training images, for every optimiser"),
+                .integer("surface_steps", full.surfaceSteps, quick: quick.surfaceSteps, in: 1...100_000, "steps of each path on the 2-D surfaces"),
+                .real("learning_rate_scale", full.learningRateScale, in: 1e-4...1e4, "multiplies every optimiser's learning rate")]
+    }
+
+    public var tinySettings: [String] { ["training_examples=256", "validation_examples=100", "hidden_units=16", "epochs=1", "surface_steps=50"] }
+
+    public func run(_ context: LabContext) throws -> LabResult {
+        let values = context.settings
+        var settings = Settings()
+        settings.trainingExamples = values.integer("training_examples")
+        settings.validationExamples = values.integer("validation_examples")
+        settings.hiddenUnits = values.integer("hidden_units")
+        settings.batchSize = values.integer("batch_size")
+        settings.epochs = values.integer("epochs")
+        settings.surfaceSteps = values.integer("surface_steps")
+        settings.learningRateScale = values.real("learning_rate_scale")
+        try settings.validate()
+        let generator = context.generator()
+        let data = try FashionSubset.load(training: settings.trainingExamples, validation: settings.validationExamples,
+                                          generator: generator, folder: context.dataFolder)
+        let result = try Self.run(settings: settings, generator: generator, data: data) { method, epoch, loss in
+            context.log(String(format: "%@ epoch %d: training loss %.4f", method.title, epoch, loss))
+        }
+        let rows = result.curves.map { curve -> [String] in
+            let rate = curve.method.networkLearningRate * settings.learningRateScale
+            let ends = ErrorSurface.allCases.map { surface -> String in
+                guard let end = result.paths[surface]?[curve.method]?.last else { return "-" }
+                return String(format: "%.3g", surface.distanceToNearestMinimum(x: end.x, y: end.y))
+            }
+            return [curve.method.title, String(format: "%g", rate), String(format: "%.4f", curve.training.finalTrainingLoss),
+                    String(format: "%.4f", curve.training.finalValidationAccuracy)] + ends
+        }
+        guard let adam = result.curve(.adam), let sgd = result.curve(.sgd) else { throw LabError("optimizers: Adam or SGD did not run") }
+        let ratio = sgd.training.finalTrainingLoss / adam.training.finalTrainingLoss
+        context.log(String(format: "final training loss: SGD %.4f, Adam %.4f (ratio %.2f)", sgd.training.finalTrainingLoss,
+                           adam.training.finalTrainingLoss, ratio))
+        var summary: [(key: String, value: Any)] = []
+        for curve in result.curves {
+            summary.append(("\(curve.method.rawValue)_final_loss", curve.training.finalTrainingLoss))
+            summary.append(("\(curve.method.rawValue)_validation_accuracy", curve.training.finalValidationAccuracy))
+        }
+        return LabResult(headline: ratio, summary: summary, sections: [
+            .figure("Training loss by optimiser", Self.lossCurves(result),
+                    caption: "Mean batch loss, four points an epoch; every optimiser starts from the same weights and sees the same batches."),
+            .figure("Validation accuracy", Self.accuracyCurves(result)),
+            .figure("Paths on Rosenbrock's valley", Self.pathFigure(result, surface: .rosenbrock),
+                    caption: "From (-1.2, 1) towards the minimum at (1, 1), \(settings.surfaceSteps) steps each."),
+            .figure("Paths near a saddle point", Self.pathFigure(result, surface: .saddle),
+                    caption: "From (1.5, 0.001), just off the ridge y = 0: the gradient along y is tiny, so plain SGD stays near the saddle while adaptive rules escape."),
+            .table("Final figures", headers: ["optimiser", "learning rate (network)", "final training loss", "validation accuracy",
+                                              "Rosenbrock: distance to minimum", "saddle: distance to a minimum"], rows: rows),
+        ])
+    }
+}
+
+extension ErrorSurface {
+    /// Euclidean distance from (x, y) to the closest minimum (infinite for a diverged path).
+    public func distanceToNearestMinimum(x: Double, y: Double) -> Double {
+        minima.map { ((x - $0[0]) * (x - $0[0]) + (y - $0[1]) * (y - $0[1])).squareRoot() }.min() ?? .nan
     }
 }

@@ -47,12 +47,17 @@ import Testing
         #expect(plainWeights.count == 3 && plainWeights == normalizedWeights)
     }
 
+    @Test func learningRatesParseOrNameTheKey() throws {
+        #expect(try BatchNormLab.learningRates("0.001, 0.1") == [0.001, 0.1])
+        #expect { try BatchNormLab.learningRates("0.1,fast") } throws: { "\($0)".contains("'learning_rates'") }
+    }
+
     @Test func badSettingsNameTheKey() {
         var settings = BatchNormLab.Settings.quick
         settings.learningRates = []
-        #expect { try settings.validate() } throws: { ($0 as? LabSettingError)?.key == "learningRates" }
+        #expect { try settings.validate() } throws: { "\($0)".contains("'learning_rates'") }
         settings = .quick
         settings.learningRates = [0.1, -1]
-        #expect { try settings.validate() } throws: { ($0 as? LabSettingError)?.key == "learningRates" }
+        #expect { try settings.validate() } throws: { "\($0)".contains("'learning_rates'") }
     }
 }
