@@ -63,4 +63,24 @@ import Testing
                                      Linear(inputSize: 3, outputSize: 2, generator: generator)).loadSafetensors(from: path, strict: false)
         #expect(partial.missingKeys == ["2.bias", "2.weight"] && partial.unexpectedKeys == ["extra.scale"])
     }
+
+    /// Freezing is the module's, not the file's: loading values into a partly frozen model keeps which
+    /// parameters train, and a fresh model loads every parameter trainable (as PyTorch does).
+    @Test func loadingKeepsFrozenParametersFrozen() throws {
+        let folder = ScratchFolder()
+        let generator = RandomGenerator(seed: 3)
+        let model = Sequential(Linear(inputSize: 4, outputSize: 3, generator: generator), ReLU(),
+                               Linear(inputSize: 3, outputSize: 2, generator: generator))
+        (model.layers[0] as! Linear).freeze()
+        try model.saveSafetensors(to: folder.file("model.safetensors"))
+        try model.loadSafetensors(from: folder.file("model.safetensors"))
+        model.eval()
+        model.train()
+        #expect(model.namedParameters().map { $0.tensor.requiresGrad } == [false, false, true, true])
+
+        let fresh = Sequential(Linear(inputSize: 4, outputSize: 3, generator: generator), ReLU(),
+                               Linear(inputSize: 3, outputSize: 2, generator: generator))
+        try fresh.loadSafetensors(from: folder.file("model.safetensors"))
+        #expect(fresh.parameters().allSatisfy { $0.requiresGrad })
+    }
 }

@@ -57,7 +57,6 @@ public final class MultiheadAttention: Module {
         inputProjectionWeight = Initialization.xavierUniform([3 * embedDimension, embedDimension], generator: generator)
         inputProjectionBias = bias ? Tensor.zeros([3 * embedDimension]) : nil
         super.init()
-        parameters().forEach { $0.requiresGrad = true }
     }
 
     /// Attends from `query` to `key`/`value`; returns the output and, with `needWeights`, the attention

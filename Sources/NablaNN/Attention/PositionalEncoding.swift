@@ -80,7 +80,6 @@ public final class LearnedPositionalEmbedding: Module, Layer {
         precondition(embedDimension > 0 && maximumLength > 0,
                      "LearnedPositionalEmbedding: embedDimension \(embedDimension) and maximumLength \(maximumLength) must be positive")
         weight = generator.normal([maximumLength, embedDimension], standardDeviation: standardDeviation)
-        weight.requiresGrad = true
         self.batchFirst = batchFirst
     }
 

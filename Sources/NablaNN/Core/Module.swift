@@ -4,7 +4,7 @@ import Nabla
 /// names them the way PyTorch's `state_dict` does, so checkpoints move between the two.
 ///
 /// Discovery rules, applied to stored properties in declaration order (superclass first):
-/// - a `Tensor` (or `Tensor?`) property is a **parameter**;
+/// - a `Tensor` (or `Tensor?`) property is a **parameter**, trainable by default (see below);
 /// - a `@Buffer` property is a **buffer** (state that is saved but not trained, like running means);
 /// - a `Module`, `Module?` or `[Module]` property is a **child**; array elements are named `0`, `1`, …;
 /// - a `[String: Module]` property holds children named by their keys, in sorted key order (a Swift
@@ -14,6 +14,16 @@ import Nabla
 /// Keys are the Swift property names in snake_case (`runningMean` → `running_mean`); a class whose
 /// readable Swift names differ from PyTorch's overrides `stateKeyOverrides` (e.g. `["selfAttention":
 /// "self_attn"]`).
+///
+/// Parameters are trainable by default, as in PyTorch and mlx-swift: a layer or a user's module declares
+/// `let weight = Tensor(...)` and gradients reach it with no opt-in. A module registers its parameters
+/// when it is constructed (`Module.init` runs after every subclass has set its stored properties), and a
+/// tensor it has not seen before — one assigned to a `var` property later — is registered when discovery
+/// next finds it (`parameters()`, `namedParameters()`, `stateDictionary()`, `freeze()` …). Registering
+/// sets `requiresGrad = true` once per tensor; after that the flag is the user's, so freezing stays
+/// explicit and sticks: `freeze()`, `unfreeze()`, or `tensor.requiresGrad = false` on one parameter.
+/// `loadStateDictionary` copies values into the same tensors, so it keeps both training and freezing.
+/// State that must not be trained is a `@Buffer`.
 ///
 /// ```swift
 /// final class TwoLayer: Module, Layer {
@@ -27,7 +37,12 @@ open class Module {
     /// Whether the module is in training mode (dropout active, batch norm using batch statistics).
     public private(set) var isTraining = true
 
-    public init() {}
+    /// The parameter tensors this module has made trainable, by key: a tensor found under a key that
+    /// holds a different tensor here (or none) is new and gets registered. Holding the tensors, rather
+    /// than their identifiers, keeps a freed tensor's address from passing for a new one's.
+    private var registeredParameters: [String: Tensor] = [:]
+
+    public init() { registerParameters(in: members()) }
 
     /// Swift property names whose state-dictionary key is not their snake_case form.
     open class var stateKeyOverrides: [String: String] { [:] }
@@ -186,11 +201,24 @@ open class Module {
         }
     }
 
+    /// Makes each parameter among `members` that this module has not registered before trainable. A
+    /// registered tensor is left alone, so a frozen parameter stays frozen.
+    private func registerParameters(in members: [Member]) {
+        for member in members {
+            guard case .parameter(let tensor) = member.kind, registeredParameters[member.key] !== tensor else { continue }
+            registeredParameters[member.key] = tensor
+            // A computed tensor already records its gradient (and cannot be a leaf); only leaves opt in.
+            if tensor.isLeaf { tensor.requiresGrad = true }
+        }
+    }
+
     private func collect(_ pick: (MemberKind) -> Tensor?) -> [(name: String, tensor: Tensor)] {
         var result: [(String, Tensor)] = []
         var seen = Set<ObjectIdentifier>()
         func visit(_ module: Module, prefix: String) {
-            for member in module.members() {
+            let members = module.members()
+            module.registerParameters(in: members)
+            for member in members {
                 if case .child(let child) = member.kind {
                     visit(child, prefix: join(prefix, member.key))
                 } else if let tensor = pick(member.kind), seen.insert(ObjectIdentifier(tensor)).inserted {

@@ -37,7 +37,6 @@ public class BatchNormalization: Module {
         self.momentum = momentum
         self.epsilon = epsilon
         super.init()
-        parameters().forEach { $0.requiresGrad = true }
     }
 
     public var featureCount: Int { runningMean.shape[0] }

@@ -72,7 +72,6 @@ public final class Conv2d: Module, Layer {
         self.dilation = dilation
         self.groups = groups
         super.init()
-        parameters().forEach { $0.requiresGrad = true }
     }
 
     public var inputChannels: Int { weight.shape[1] * groups }
@@ -131,7 +130,6 @@ public final class Conv1d: Module, Layer {
         self.dilation = dilation
         self.groups = groups
         super.init()
-        parameters().forEach { $0.requiresGrad = true }
     }
 
     public var inputChannels: Int { weight.shape[1] * groups }

@@ -32,7 +32,7 @@ public final class Embedding: Module, Layer {
         if let row = resolvedPadding {
             for column in 0..<embeddingSize { values[row * embeddingSize + column] = 0 }
         }
-        weight = Tensor(values, shape: [embeddingCount, embeddingSize], requiresGrad: true)
+        weight = Tensor(values, shape: [embeddingCount, embeddingSize])
         self.paddingIndex = resolvedPadding
     }
 

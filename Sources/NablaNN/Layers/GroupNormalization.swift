@@ -29,7 +29,6 @@ public final class GroupNorm: Module, Layer {
         self.channelCount = channelCount
         self.epsilon = epsilon
         super.init()
-        parameters().forEach { $0.requiresGrad = true }
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {

@@ -29,7 +29,6 @@ public final class LayerNorm: Module, Layer {
         self.normalizedShape = normalizedShape
         self.epsilon = epsilon
         super.init()
-        parameters().forEach { $0.requiresGrad = true }
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {

@@ -18,7 +18,6 @@ public final class Linear: Module, Layer {
         weight = Initialization.uniform([outputSize, inputSize], bound: bound, generator: generator)
         self.bias = bias ? Initialization.uniform([outputSize], bound: bound, generator: generator) : nil
         super.init()
-        parameters().forEach { $0.requiresGrad = true }
     }
 
     public var inputSize: Int { weight.shape[1] }

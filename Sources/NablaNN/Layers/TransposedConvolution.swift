@@ -44,7 +44,6 @@ public final class ConvTranspose2d: Module, Layer {
         self.dilation = dilation
         self.groups = groups
         super.init()
-        parameters().forEach { $0.requiresGrad = true }
     }
 
     public var inputChannels: Int { weight.shape[0] }

@@ -61,11 +61,7 @@ public class RecurrentNetwork: Module {
         self.gateCount = gateCount
         let bound = 1 / Float(hiddenSize).squareRoot()
         let rows = gateCount * hiddenSize
-        func draw(_ shape: [Int]) -> Tensor {
-            let tensor = Initialization.uniform(shape, bound: bound, generator: generator)
-            tensor.requiresGrad = true
-            return tensor
-        }
+        func draw(_ shape: [Int]) -> Tensor { Initialization.uniform(shape, bound: bound, generator: generator) }
         // Drawn in PyTorch's parameter order: layer by layer, forward before reverse, w_ih, w_hh, b_ih, b_hh.
         layerWeights = (0..<layerCount).map { layer in
             let features = layer == 0 ? inputSize : hiddenSize * (bidirectional ? 2 : 1)

@@ -17,29 +17,37 @@ public enum PNG {
     /// minimum-sum-of-absolute-differences guess, see `filterCost`), then all rows are deflated at
     /// `compressionLevel` (0–9).
     public static func encode(_ bitmap: Bitmap, compressionLevel: Int = 6) throws -> [UInt8] {
-        guard bitmap.width > 0, bitmap.height > 0 else {
-            throw PNGError(source: "PNG encoder", problem: "cannot store an empty \(bitmap.width)×\(bitmap.height) image (PNG needs at least 1×1)")
-        }
-        guard bitmap.width <= Int(Int32.max), bitmap.height <= Int(Int32.max) else {
-            throw PNGError(source: "PNG encoder", problem: "\(bitmap.width)×\(bitmap.height) is too large for PNG")
-        }
-        var header = [UInt8]()
-        header += bigEndian(UInt32(bitmap.width))
-        header += bigEndian(UInt32(bitmap.height))
-        header += [8, colourType(of: bitmap.format), 0, 0, 0]   // bit depth, colour type, deflate, adaptive filters, no interlace
-
-        let filtered = filterRows(bitmap)
-        let compressed: [UInt8]
-        do {
-            compressed = try Zlib.compress(filtered, level: Int32(max(0, min(9, compressionLevel))))
-        } catch {
-            throw PNGError(source: "PNG encoder", problem: error.message)
-        }
         var file = signature
-        appendChunk("IHDR", header, to: &file)
-        appendChunk("IDAT", compressed, to: &file)
+        appendChunk("IHDR", try header(width: bitmap.width, height: bitmap.height, format: bitmap.format, source: "PNG encoder"), to: &file)
+        appendChunk("IDAT", try deflatedScanlines(of: bitmap, compressionLevel: compressionLevel, source: "PNG encoder"), to: &file)
         appendChunk("IEND", [], to: &file)
         return file
+    }
+
+    /// The IHDR chunk's data: size, 8 bits per channel, the colour type of `format`, no interlacing.
+    /// `source` names the caller in errors.
+    static func header(width: Int, height: Int, format: PixelFormat, source: String) throws -> [UInt8] {
+        guard width > 0, height > 0 else {
+            throw PNGError(source: source, problem: "cannot store an empty \(width)×\(height) image (PNG needs at least 1×1)")
+        }
+        guard width <= Int(Int32.max), height <= Int(Int32.max) else {
+            throw PNGError(source: source, problem: "\(width)×\(height) is too large for PNG")
+        }
+        var header = [UInt8]()
+        header += bigEndian(UInt32(width))
+        header += bigEndian(UInt32(height))
+        header += [8, colourType(of: format), 0, 0, 0]   // bit depth, colour type, deflate, adaptive filters, no interlace
+        return header
+    }
+
+    /// `bitmap`'s rows, each with the filter that likely makes it smallest, deflated at
+    /// `compressionLevel` (0–9): the payload of IDAT (and of an animation's fdAT) chunks.
+    static func deflatedScanlines(of bitmap: Bitmap, compressionLevel: Int, source: String) throws -> [UInt8] {
+        do {
+            return try Zlib.compress(filterRows(bitmap), level: Int32(max(0, min(9, compressionLevel))))
+        } catch {
+            throw PNGError(source: source, problem: error.message)
+        }
     }
 
     /// Writes `bitmap` as a PNG file at `url`, atomically (a reader never sees half a file).
@@ -57,7 +65,8 @@ public enum PNG {
         }
     }
 
-    private static func appendChunk(_ type: String, _ data: [UInt8], to file: inout [UInt8]) {
+    /// Appends one chunk: length, type, data and the CRC of type and data.
+    static func appendChunk(_ type: String, _ data: [UInt8], to file: inout [UInt8]) {
         file += bigEndian(UInt32(data.count))
         let start = file.count
         file += Array(type.utf8)

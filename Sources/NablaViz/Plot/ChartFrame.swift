@@ -50,8 +50,11 @@ struct ChartFrame {
     static let legendSwatchWidth = 18.0
     static let maximumLegendNameLength = 28
 
+    /// Width kept free right of the plot area for something beside the legend (a colour bar).
+    let reservedRight: Double
+
     init(width: Double, height: Double, title: String, xLabel: String, yLabel: String,
-         horizontal: HorizontalAxis, vertical: AxisTicks, legend: [LegendEntry]) {
+         horizontal: HorizontalAxis, vertical: AxisTicks, legend: [LegendEntry], reservedRight: Double = 0) {
         self.width = width
         self.height = height
         self.title = title
@@ -60,6 +63,7 @@ struct ChartFrame {
         self.horizontal = horizontal
         self.vertical = vertical
         self.legend = legend
+        self.reservedRight = reservedRight
         layOut()
     }
 
@@ -78,6 +82,7 @@ struct ChartFrame {
             right = max(right, style.width(of: last) / 2 + 4)   // the last tick label is centred on the edge
         }
         if !legend.isEmpty { right = legendWidth + padding + 10 }
+        if reservedRight > 0 { right = max(right, reservedRight + padding + 10) }
         var plotWidth = max(10, width - left - right)
         if case .categories(let names) = horizontal, !names.isEmpty {
             let slot = plotWidth / Double(names.count)
@@ -93,6 +98,9 @@ struct ChartFrame {
         plotArea = Rectangle(x: minX, y: minY, width: pixelCentre(left + plotWidth) - minX,
                              height: pixelCentre(top + plotHeight) - minY)
     }
+
+    /// The legend box's height (0 without a legend): what sits below it starts lower.
+    var legendHeight: Double { legend.isEmpty ? 0 : (Double(legend.count) * ChartFrame.legendRowHeight + 8).rounded() }
 
     private var legendWidth: Double {
         let widest = legend.map { ChartFrame.labelStyle.width(of: ChartFrame.legendName($0.name)) }.max() ?? 0
@@ -208,7 +216,7 @@ struct ChartFrame {
     private func drawLegend<Surface: DrawingSurface>(on surface: inout Surface) {
         guard !legend.isEmpty else { return }
         let box = Rectangle(x: pixelCentre(plotArea.maxX + 10), y: plotArea.minY,
-                            width: (legendWidth).rounded(), height: (Double(legend.count) * ChartFrame.legendRowHeight + 8).rounded())
+                            width: (legendWidth).rounded(), height: legendHeight)
         surface.fillRectangle(box, color: .white)
         surface.strokeRectangle(box, color: Color(hex: 0xBBBBBB), thickness: 1)
         var style = ChartFrame.labelStyle
