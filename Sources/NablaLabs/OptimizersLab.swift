@@ -71,13 +71,13 @@ public struct OptimizersLab: Lab {
     }
 
     public struct Settings: Equatable, Sendable {
-        public var trainingExamples = 10_000
+        public var trainingExamples = 20_000
         public var validationExamples = 2_000
         public var hiddenUnits = 128
         public var batchSize = 64
-        public var epochs = 8
+        public var epochs = 10
         /// Steps of each path on the 2-D surfaces.
-        public var surfaceSteps = 600
+        public var surfaceSteps = 1000
         /// Multiplies every method's learning rate (network and surfaces), to see which rules are robust to it.
         public var learningRateScale = 1.0
 
@@ -190,16 +190,16 @@ public struct OptimizersLab: Lab {
                   })
     }
 
-    /// Every method's path on `surface` (until a contour plot is available: the paths alone, with the
-    /// minimum marked as its own series).
-    public static func pathFigure(_ result: Result, surface: ErrorSurface) -> LineChart {
+    /// Every method's path over the contours of `surface`.
+    public static func pathFigure(_ result: Result, surface: ErrorSurface) -> ContourPlot {
         let paths = result.paths[surface] ?? [:]
-        var series: [LineChart.Series] = Method.allCases.compactMap { method in
+        let trajectories: [ContourPlot.Trajectory] = Method.allCases.compactMap { method in
             guard let path = paths[method] else { return nil }
             return .init(name: method.title, x: path.map(\.x), y: path.map(\.y))
         }
-        series.append(.init(name: "minimum", x: surface.minima.map { $0[0] }, y: surface.minima.map { $0[1] }, color: .black))
-        return LineChart(title: surface.title, xLabel: "x", yLabel: "y", series: series)
+        return ContourPlot(width: 720, height: 540, title: surface.title, xLabel: "x", yLabel: "y",
+                           xRange: surface.plotRange.x, yRange: surface.plotRange.y, levels: surface.contourLevels,
+                           trajectories: trajectories) { x, y in surface.value(x: x, y: y) }
     }
 }
 
@@ -235,6 +235,30 @@ public enum ErrorSurface: String, CaseIterable, Sendable {
         }
     }
 
+    /// The same function in double precision, for drawing.
+    public func value(x: Double, y: Double) -> Double {
+        switch self {
+        case .rosenbrock: return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x)
+        case .saddle: return x * x + y * y * y * y / 4 - y * y / 2
+        }
+    }
+
+    /// The region drawn: the start, the minima and the paths' usual detours.
+    public var plotRange: (x: ClosedRange<Double>, y: ClosedRange<Double>) {
+        switch self {
+        case .rosenbrock: return (-1.6...1.6, -0.6...1.8)
+        case .saddle: return (-1.0...2.0, -1.5...1.5)
+        }
+    }
+
+    /// Rosenbrock's valley lies orders of magnitude below its walls: logarithmic levels show both.
+    var contourLevels: ContourLevels {
+        switch self {
+        case .rosenbrock: return .logarithmic(count: 14)
+        case .saddle: return .linear(count: 14)
+        }
+    }
+
     public var minima: [[Double]] {
         switch self {
         case .rosenbrock: return [[1, 1]]
@@ -245,12 +269,15 @@ public enum ErrorSurface: String, CaseIterable, Sendable {
     /// Learning rates that keep each rule stable on this surface (plain SGD must stay below 2/λ_max of
     /// the Hessian, about 0.0015 at Rosenbrock's start; the adaptive rules take steps of about η).
     /// Momentum gets a tenth of SGD's rate, as on the network: the same step along a steady slope.
+    /// RAdam's first five steps are plain momentum steps θ ← θ − η·m̂ (its warm-up), so on Rosenbrock it
+    /// needs SGD's small rate, and then its adaptive steps are that small too.
     public func learningRate(for method: OptimizersLab.Method) -> Double {
         switch (self, method) {
         case (.rosenbrock, .sgd): return 1e-3
         case (.rosenbrock, .momentum): return 1e-4
         case (.rosenbrock, .adagrad): return 0.5
-        case (.rosenbrock, _): return 0.02
+        case (.rosenbrock, .radam): return 1e-3
+        case (.rosenbrock, _): return 0.05
         case (.saddle, .sgd): return 0.01
         case (.saddle, .momentum): return 0.001
         case (.saddle, .adagrad): return 0.1

@@ -1,4 +1,5 @@
 import Nabla
+import NablaViz
 import NablaTestSupport
 import Testing
 @testable import NablaLabs

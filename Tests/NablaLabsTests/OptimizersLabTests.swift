@@ -36,7 +36,8 @@ import Testing
         for figure in [OptimizersLab.lossCurves(result), OptimizersLab.accuracyCurves(result)] {
             #expect(figure.series.count == 8)
         }
-        _ = OptimizersLab.pathFigure(result, surface: .rosenbrock).rendered()
+        #expect(OptimizersLab.pathFigure(result, surface: .rosenbrock).trajectories.count == 8)
+        _ = OptimizersLab.pathFigure(result, surface: .saddle).rendered()
     }
 
     /// The same method and seed give the same curve: every method starts from the same weights and batches.
