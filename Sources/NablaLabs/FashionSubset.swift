@@ -75,7 +75,7 @@ public struct TrainingCurve: Sendable {
 func trainClassifier(_ network: any Layer, optimizer: any Optimizer, data: FashionSubset, epochs: Int, batchSize: Int,
                      generator: RandomGenerator, afterEpoch: (_ epoch: Int, _ loss: Double) -> Void = { _, _ in }) -> TrainingCurve {
     let batchesPerEpoch = (data.trainingCount + batchSize - 1) / batchSize
-    let recordEvery = max(1, batchesPerEpoch / 4)
+    let pointsPerEpoch = min(4, batchesPerEpoch)
     var steps: [Double] = [], losses: [Double] = [], accuracies: [Double] = []
     var finalLoss = Double.nan, step = 0
     for epoch in 1...epochs {
@@ -96,7 +96,8 @@ func trainClassifier(_ network: any Layer, optimizer: any Optimizer, data: Fashi
             step += 1
             pending.append(value)
             epochLosses.append(value)
-            if (batch + 1) % recordEvery == 0 || batch == batchesPerEpoch - 1 {
+            // A point at each quarter of the epoch (equal shares of its batches, the last one included).
+            if (batch + 1) * pointsPerEpoch / batchesPerEpoch != batch * pointsPerEpoch / batchesPerEpoch {
                 steps.append(Double(step))
                 losses.append(pending.reduce(0, +) / Double(pending.count))
                 pending = []

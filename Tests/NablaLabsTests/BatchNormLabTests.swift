@@ -33,6 +33,24 @@ import Testing
         _ = BatchNormLab.curvatureChart(result).rendered()
     }
 
+    /// The tolerated-rate ratio reads the largest rate that learned on each side.
+    @Test func toleratedLearningRateRatio() {
+        func training(_ batchNorm: Bool, _ rate: Double, loss: Double, diverged: Bool = false) -> BatchNormLab.Training {
+            BatchNormLab.Training(batchNorm: batchNorm, learningRate: rate,
+                                  curve: TrainingCurve(steps: [1], trainingLoss: [loss], validationAccuracy: [0.5],
+                                                       finalTrainingLoss: diverged ? .infinity : loss, diverged: diverged))
+        }
+        var settings = BatchNormLab.Settings.quick
+        settings.learningRates = [0.01, 0.1, 1]
+        let result = BatchNormLab.Result(settings: settings, trainings: [
+            training(false, 0.01, loss: 0.5), training(true, 0.01, loss: 0.9), training(false, 0.1, loss: 2.31),
+            training(true, 0.1, loss: 0.4), training(false, 1, loss: .nan, diverged: true), training(true, 1, loss: 0.6),
+        ], curvatures: [])
+        #expect(result.largestWorkingLearningRate(batchNorm: false) == 0.01)   // 2.31 > ln 10: did not learn
+        #expect(result.largestWorkingLearningRate(batchNorm: true) == 1)
+        #expect(abs(result.toleratedLearningRateRatio - 100) < 1e-9)
+    }
+
     /// Power iteration finds the largest eigenvalue of a known Hessian: f = Σ aᵢ xᵢ² has H = diag(2a).
     @Test func powerIterationFindsTheTopEigenvalue() {
         let x = Tensor([0.3, -1, 2, 0.5], requiresGrad: true)
