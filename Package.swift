@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "NablaTests", dependencies: ["Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaNNTests", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaTestSupport"]),
         .testTarget(name: "NablaOptimTests", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaTestSupport"]),
-        .testTarget(name: "NablaVizTests", dependencies: ["NablaViz", "Nabla", "NablaData", "NablaTestSupport"]),
+        .testTarget(name: "NablaVizTests", dependencies: ["NablaViz", "Nabla", "NablaData", "NablaTrain", "NablaLabs", "NablaTestSupport"]),
         .testTarget(name: "NablaDataTests", dependencies: ["NablaData", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaCheckpointTests", dependencies: ["NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),

@@ -70,7 +70,7 @@ import Testing
         // An epoch started and never read, and one read to the end, also release their threads.
         for _ in 0..<10 { _ = loader.makeIterator() }
         #expect(loader.map { $0 }.count == 100)
-        #expect(BatchPrefetcher.liveThreadCount == 0)
+        #expect(BatchPrefetcher<Batch>.liveThreadCount == 0)
     }
 
     @Test func aSlowConsumerIsNotOverrun() {

@@ -3,7 +3,8 @@ import Nabla
 /// One mini-batch: inputs with the examples along the first axis, and one class label per example.
 public typealias Batch = (inputs: Tensor, labels: IntTensor)
 
-/// A collection of labelled examples that hands out batches by index.
+/// A collection of labelled examples that hands out batches by index: the labelled-classification case
+/// of `ExampleSource` (whose other kinds are sequences, pairs, unlabelled examples).
 ///
 /// A data set gathers a whole batch at once (one `memcpy` per example out of a contiguous tensor) rather
 /// than building a tensor per example, which is what makes loading cheap next to training. `DataLoader`
@@ -16,7 +17,7 @@ public typealias Batch = (inputs: Tensor, labels: IntTensor)
 /// let data = TensorDataset(features: Tensor.zeros([100, 3]), labels: IntTensor([Int](repeating: 0, count: 100)))
 /// let (inputs, labels) = data.batch(at: [4, 2, 7])   // inputs 3×3, labels [0, 0, 0]
 /// ```
-public protocol Dataset {
+public protocol Dataset: ExampleSource where Batch == (inputs: Tensor, labels: IntTensor) {
     /// The number of examples.
     var count: Int { get }
     /// The shape of one example's inputs, e.g. `[1, 28, 28]` for a grey image.
@@ -25,7 +26,7 @@ public protocol Dataset {
     var labels: IntTensor { get }
     /// The examples at `indices` (each in `0..<count`, repeats allowed): inputs of shape
     /// `[indices.count] + exampleShape` and their labels.
-    func batch(at indices: [Int]) -> Batch
+    func batch(at indices: [Int]) -> (inputs: Tensor, labels: IntTensor)
 }
 
 /// A data set held in memory as one features tensor (examples along axis 0) and one label per example.

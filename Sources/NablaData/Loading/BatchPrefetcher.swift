@@ -10,46 +10,47 @@ import Darwin
 /// the prefetcher (the consumer stopped early, e.g. `break` out of a `for` loop) cancels the producer,
 /// wakes it if it waits for room, and joins the thread before returning: no thread outlives its
 /// prefetcher, and nothing waits on a consumer that is gone.
-final class BatchPrefetcher {
-    private let state: PrefetchState
+final class BatchPrefetcher<Element> {
+    private let state: PrefetchState<Element>
     private var thread: pthread_t
 
-    init(batchCount: Int, depth: Int, produce: @escaping (Int) -> Batch) {
+    init(batchCount: Int, depth: Int, produce: @escaping (Int) -> Element) {
         precondition(depth >= 1, "BatchPrefetcher: depth \(depth) must be at least 1")
         let state = PrefetchState(batchCount: batchCount, depth: depth, produce: produce)
         self.state = state
         var thread = pthread_t()
-        let context = Unmanaged.passRetained(state).toOpaque()
+        // A C thread function cannot capture the element type, so the thread gets a non-generic box that
+        // holds the producer loop; the thread owns one reference to it (and so to the shared state),
+        // released when it finishes.
+        let context = Unmanaged.passRetained(ThreadBody(state.runProducer)).toOpaque()
         let created = pthread_create(&thread, nil, { context in
-            // The thread owns one reference to the shared state, released when it finishes.
-            let state = Unmanaged<PrefetchState>.fromOpaque(context!).takeRetainedValue()
-            state.runProducer()
+            Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue().run()
             return nil
         }, context)
         precondition(created == 0, "BatchPrefetcher: cannot start a thread: \(systemMessage(created))")
         self.thread = thread
-        PrefetchState.threadStarted()
+        PrefetchThreads.started()
     }
 
     /// The next batch in order, waiting for the producer if needed; nil after the last one.
-    func next() -> Batch? { state.take() }
+    func next() -> Element? { state.take() }
 
     deinit {
         state.cancel()
         pthread_join(thread, nil)
-        PrefetchState.threadEnded()
+        PrefetchThreads.ended()
     }
 
     /// How many producer threads are alive, for tests that check early exits leak none.
-    static var liveThreadCount: Int { PrefetchState.liveThreads() }
+    static var liveThreadCount: Int { PrefetchThreads.live() }
 }
 
 /// What the producer thread and the consumer share, guarded by one mutex with two conditions.
-private final class PrefetchState {
+private final class PrefetchState<Element> {
     private let batchCount: Int
     private let depth: Int
-    private let produce: (Int) -> Batch
-    private var ready: [Batch?] = []
+    private let produce: (Int) -> Element
+    private var ready: [Element?] = []
     private var readyStart = 0
     private var finished = false
     private var cancelled = false
@@ -57,7 +58,7 @@ private final class PrefetchState {
     private let hasRoom = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let hasBatch = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    init(batchCount: Int, depth: Int, produce: @escaping (Int) -> Batch) {
+    init(batchCount: Int, depth: Int, produce: @escaping (Int) -> Element) {
         self.batchCount = batchCount
         self.depth = depth
         self.produce = produce
@@ -100,7 +101,7 @@ private final class PrefetchState {
         pthread_mutex_unlock(mutex)
     }
 
-    func take() -> Batch? {
+    func take() -> Element? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while queued == 0 && !finished { pthread_cond_wait(hasBatch, mutex) }
@@ -119,20 +120,28 @@ private final class PrefetchState {
         pthread_cond_broadcast(hasRoom)
         pthread_mutex_unlock(mutex)
     }
+}
 
-    // A count of live producer threads; a plain mutex keeps it exact across threads.
-    nonisolated(unsafe) private static var live = 0
-    nonisolated(unsafe) private static let counterLock: UnsafeMutablePointer<pthread_mutex_t> = {
+/// The work of a producer thread, without its element type.
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+/// A count of live producer threads (over every element type); a plain mutex keeps it exact across threads.
+private enum PrefetchThreads {
+    nonisolated(unsafe) static var count = 0
+    nonisolated(unsafe) static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
         let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
         pthread_mutex_init(lock, nil)
         return lock
     }()
 
-    static func threadStarted() { pthread_mutex_lock(counterLock); live += 1; pthread_mutex_unlock(counterLock) }
-    static func threadEnded() { pthread_mutex_lock(counterLock); live -= 1; pthread_mutex_unlock(counterLock) }
-    static func liveThreads() -> Int {
-        pthread_mutex_lock(counterLock)
-        defer { pthread_mutex_unlock(counterLock) }
-        return live
+    static func started() { pthread_mutex_lock(lock); count += 1; pthread_mutex_unlock(lock) }
+    static func ended() { pthread_mutex_lock(lock); count -= 1; pthread_mutex_unlock(lock) }
+    static func live() -> Int {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return count
     }
 }

@@ -70,10 +70,10 @@ public final class DataLoader: Sequence {
     /// One epoch's batches, in order.
     public struct Iterator: IteratorProtocol {
         private let plan: EpochPlan
-        private let prefetcher: BatchPrefetcher?
+        private let prefetcher: BatchPrefetcher<Batch>?
         private var position = 0
 
-        fileprivate init(plan: EpochPlan, prefetcher: BatchPrefetcher?) {
+        fileprivate init(plan: EpochPlan, prefetcher: BatchPrefetcher<Batch>?) {
             self.plan = plan
             self.prefetcher = prefetcher
         }
