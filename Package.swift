@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "NablaVizTests", dependencies: ["NablaViz", "Nabla", "NablaData", "NablaTrain", "NablaLabs", "NablaTestSupport"]),
         .testTarget(name: "NablaDataTests", dependencies: ["NablaData", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaCheckpointTests", dependencies: ["NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
+        .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),
         .testTarget(name: "NablaClassicTests", dependencies: ["NablaClassic", "Nabla", "NablaData", "NablaTestSupport"]),
         // The command line's argument parsing and the run-folder reader, fuzzed in process (the executable
         // target is importable by tests; its `main` is renamed when linked into them).

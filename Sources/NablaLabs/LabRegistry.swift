@@ -5,6 +5,9 @@ public enum LabRegistry {
         RegressionLab(),
         GenerativeVsLogisticLab(),
         FashionClassifierLab.mlp,
+        CriticalPointsLab(),
+        OptimizersLab(),
+        BatchNormLab(),
         FashionClassifierLab.cnn,
     ]
 
