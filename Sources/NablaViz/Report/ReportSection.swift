@@ -103,18 +103,17 @@ public struct ReportSection {
         case .text(let text):
             for paragraph in text.components(separatedBy: "\n\n") { page.paragraph(paragraph) }
         case .animation(let frames, let frameSeconds, let description):
-            // The report shows the first frame as a still PNG; an animated-PNG writer takes all frames
-            // (with `frameSeconds` between them) in place of this one frame when NablaViz has one.
+            // An animated PNG: browsers play it, and a viewer without APNG support shows the first frame.
             guard let first = frames.first else {
                 page.missing("The animation has no frames.")
                 return
             }
-            let data = try first.pngData()
+            let data = try AnimatedPNG(frames: frames, delay: frameSeconds).data()
             let name = "\(stem)-animation.png"
             if let folder { try writeFileAtomically([UInt8](data), to: folder.appendingPathComponent(name).path) }
             page.image(png: data, width: Double(first.width), height: Double(first.height), alt: description,
                        link: folder == nil ? nil : name,
-                       caption: "\(frames.count) frame\(frames.count == 1 ? "" : "s"), \(String(format: "%g", frameSeconds)) s apart (first frame shown)")
+                       caption: "\(frames.count) frame\(frames.count == 1 ? "" : "s"), \(String(format: "%g", frameSeconds)) s apart")
         }
     }
 }
