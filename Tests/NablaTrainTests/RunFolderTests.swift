@@ -1,12 +1,25 @@
 import Foundation
 import NablaData
+import NablaLabs
 import Testing
 @testable import NablaTrain
 
 @Suite struct RunFolderTests {
-    @Test func refusesAnEmptyPath() {
-        let error = #expect(throws: RunFolderError.self) { try RunFolderWriter(folder: URL(fileURLWithPath: ""), mode: .create(overwrite: false)) }
-        #expect(error?.description.contains("empty") == true)
+    /// `--output ""` and `--resume ""` are refused by the runner before any folder is touched (an empty
+    /// string becomes the current folder once it is a URL, so the check is on the string). The current
+    /// folder must not gain a lock file.
+    @Test func refusesAnEmptyPath() throws {
+        let lock = FileManager.default.currentDirectoryPath + "/.lock"
+        let lockExisted = FileManager.default.fileExists(atPath: lock)
+        var options = LabRunOptions()
+        options.output = ""
+        let error = #expect(throws: RunFolderError.self) { try LabRunner.run(LabRegistry.all[0], options: options) }
+        #expect(error?.description.contains("--output is empty") == true)
+        options.output = nil
+        options.resume = ""
+        let resumeError = #expect(throws: RunFolderError.self) { try LabRunner.run(LabRegistry.all[0], options: options) }
+        #expect(resumeError?.description.contains("--resume needs a run folder") == true)
+        #expect(FileManager.default.fileExists(atPath: lock) == lockExisted)
     }
 
     @Test func refusesAFolderHoldingFilesUnlessOverwriting() throws {
