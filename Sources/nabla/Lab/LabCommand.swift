@@ -33,10 +33,12 @@ struct LabListCommand: ParsableCommand {
 
     func run() throws {
         let latest = LabTour.latestResults(in: runs)
+        // The lecture column as wide as its longest entry, so no lecture name is cut.
+        let lectureWidth = LabRegistry.all.map(\.lecture.count).max() ?? 0
         for lab in LabRegistry.all {
-            print("\(lab.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(lab.lecture.padding(toLength: 18, withPad: " ", startingAt: 0)) \(lab.summary)")
+            print("\(lab.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(lab.lecture.padding(toLength: lectureWidth, withPad: " ", startingAt: 0)) \(lab.summary)")
             if let result = latest[lab.name] {
-                print(String(repeating: " ", count: 25) + "last: " + result.line)
+                print(String(repeating: " ", count: 26 + lectureWidth) + "last: " + result.line)
             }
         }
     }

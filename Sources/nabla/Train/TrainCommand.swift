@@ -21,13 +21,13 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "The recipe to train: \(recipes.map(\.name).joined(separator: ", ")) (default fashion-cnn).")
     var recipe: String?
 
-    @Option(help: "Passes over the training set.") var epochs: Int?
-    @Option(help: "Examples per mini-batch.") var batchSize: Int?
-    @Option(help: "The optimiser's learning rate.") var learningRate: Double?
+    @Option(parsing: .unconditional, help: "Passes over the training set.") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Examples per mini-batch.") var batchSize: Int?
+    @Option(parsing: .unconditional, help: "The optimiser's learning rate.") var learningRate: Double?
     @Option(help: "adam, adamw or sgd (momentum 0.9, Nesterov).") var optimizer: String?
     @Option(help: "constant, cosine, step or onecycle (stepped every batch).") var schedule: String?
-    @Option(help: "Seed of every random choice: initial weights, validation split, batch order (default 0).") var seed: UInt64?
-    @Option(help: "Share of the training set held out for validation.") var validationFraction: Double?
+    @Option(parsing: .unconditional, help: "Seed of every random choice: initial weights, validation split, batch order (default 0).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Share of the training set held out for validation.") var validationFraction: Double?
     @Option(help: "Folder for the run's files (default runs/RECIPE-DATE-TIME).") var output: String?
     @Option(help: "Folder holding the Fashion-MNIST files (default $NABLA_FASHION_MNIST or /usr/share/datasets/fashion-mnist).")
     var dataFolder: String?
@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Continue the run in this folder from its last checkpoint, with the settings of its config.json.",
                                valueName: "run-folder"))
     var resume: String?
-    @Option(help: "Also write a checkpoint every N optimiser steps (0: only at the end of each epoch).") var checkpointEvery = 0
+    @Option(parsing: .unconditional, help: "Also write a checkpoint every N optimiser steps (0: only at the end of each epoch).") var checkpointEvery = 0
     @Option(help: ArgumentHelp("Stop with a checkpoint after N optimiser steps in all (simulates an interruption).", visibility: .hidden))
     var stopAfterSteps: Int?
     @Option(help: ArgumentHelp("Stop with a checkpoint after N epochs in all (simulates an interruption).", visibility: .hidden))
