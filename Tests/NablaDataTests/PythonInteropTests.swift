@@ -45,13 +45,21 @@ struct PythonInteropTests {
             assert tensors["steps"].dtype == np.int64 and tensors["steps"].shape == (2, 1) and tensors["steps"].ravel().tolist() == [7, -(1 << 40)]
             assert tensors["scalar"].shape == () and tensors["scalar"] == 42
             assert tensors["empty"].shape == (0, 5)
+            import zlib
             with safe_open(folder + "/nabla.safetensors", framework="numpy") as f:
-                assert f.metadata() == {"format": "pt", "note": "ünïcode \"quoted\""}, f.metadata()
+                metadata = dict(f.metadata())
+                # Nabla adds each tensor's CRC-32 (zlib's, of its raw little-endian bytes) under nabla.crc32.
+                checksums = json.loads(metadata.pop("nabla.crc32"))
+                assert metadata == {"format": "pt", "note": "ünïcode \"quoted\""}, metadata
+                assert sorted(checksums) == sorted(tensors), checksums
+                for name, array in tensors.items():
+                    assert checksums[name] == "%08x" % zlib.crc32(np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()), name
             # numpy has no bfloat16: check the header and the raw bits (the upper half of each float32).
             raw = open(folder + "/bf16.safetensors", "rb").read()
             n = struct.unpack("<Q", raw[:8])[0]
             assert n % 8 == 0
             header = json.loads(raw[8:8 + n])
+            header.pop("__metadata__", None)
             assert header == {"b": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 6]}}, header
             bits = np.frombuffer(raw[8 + n:], dtype="<u2").astype(np.uint32) << 16
             values = bits.view(np.float32)
