@@ -24,16 +24,7 @@ import Testing
             let a = random.normal([m * k]).scalars, b = random.normal([k * n]).scalars
             let start = random.normal([m * n]).scalars
             let lda = transposeA ? m : k, ldb = transposeB ? k : n
-            var expected = [Double](repeating: 0, count: m * n)
-            for i in 0..<m {
-                for j in 0..<n {
-                    for p in 0..<k {
-                        let left = transposeA ? a[p * lda + i] : a[i * lda + p]
-                        let right = transposeB ? b[j * ldb + p] : b[p * ldb + j]
-                        expected[i * n + j] += Double(left) * Double(right)
-                    }
-                }
-            }
+            let expected = referenceProduct(transposeA, transposeB, m, n, k, a, lda, b, ldb)
             for accumulate in [false, true] {
                 var c = start
                 c.withUnsafeMutableBufferPointer { output in
@@ -99,4 +90,21 @@ import Testing
             }
         }
     }
+}
+
+/// op(A)·op(B) for row-major `a` and `b` with leading dimensions `lda` and `ldb`, summed in double
+/// precision: the definition every matrix-product route is checked against.
+func referenceProduct(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                      _ a: [Float], _ lda: Int, _ b: [Float], _ ldb: Int) -> [Double] {
+    var product = [Double](repeating: 0, count: m * n)
+    for i in 0..<m {
+        for j in 0..<n {
+            for p in 0..<k {
+                let left = transposeA ? a[p * lda + i] : a[i * lda + p]
+                let right = transposeB ? b[j * ldb + p] : b[p * ldb + j]
+                product[i * n + j] += Double(left) * Double(right)
+            }
+        }
+    }
+    return product
 }

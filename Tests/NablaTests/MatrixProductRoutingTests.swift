@@ -22,16 +22,7 @@ import Testing
             let a = random.normal([m * k]).scalars, b = random.normal([k * n]).scalars
             let start = random.normal([m * n]).scalars
             let lda = transposeA ? m : k, ldb = transposeB ? k : n
-            var expected = [Double](repeating: 0, count: m * n)
-            for i in 0..<m {
-                for j in 0..<n {
-                    for p in 0..<k {
-                        let left = transposeA ? a[p * lda + i] : a[i * lda + p]
-                        let right = transposeB ? b[j * ldb + p] : b[p * ldb + j]
-                        expected[i * n + j] += Double(left) * Double(right)
-                    }
-                }
-            }
+            let expected = referenceProduct(transposeA, transposeB, m, n, k, a, lda, b, ldb)
             for route in Self.availableRoutes {
                 for accumulate in [false, true] {
                     var c = start

@@ -32,22 +32,9 @@ public enum ContourLevels: Sendable {
 /// try rosenbrock.writePNG(to: URL(fileURLWithPath: "rosenbrock.png"), scale: 2)
 /// ```
 public struct ContourPlot: Figure {
-    /// One path over the field.
-    public struct Trajectory: Sendable {
-        public var name: String
-        public var x: [Double]
-        public var y: [Double]
-        /// Defaults to the categorical palette, in trajectory order.
-        public var color: Color?
-
-        public init(name: String, x: [Double], y: [Double], color: Color? = nil) {
-            precondition(x.count == y.count, "ContourPlot.Trajectory \(name): \(x.count) x values but \(y.count) y values")
-            self.name = name
-            self.x = x
-            self.y = y
-            self.color = color
-        }
-    }
+    /// One path over the field: a named run of (x, y) points, drawn like a line chart's series
+    /// (colour from the categorical palette in trajectory order unless given).
+    public typealias Trajectory = LineChart.Series
 
     public var width: Double
     public var height: Double
