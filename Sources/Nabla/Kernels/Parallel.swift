@@ -5,19 +5,14 @@ import Glibc
 #endif
 
 /// Splits `0..<count` into contiguous chunks run on all cores when the work is large enough to pay for
-/// the hand-off (about 50 µs of thread wake-up): at most one chunk per core, each of at least
+/// the hand-off (tens of microseconds while the workers poll; see `WorkerPool`): at most one chunk per core, each of at least
 /// `minimumPerChunk` items; small work runs inline. Public so that the libraries built on Nabla (the
 /// optimisers' update loops) spread their loops the same way.
 @inline(__always)
 public func parallelChunks(_ count: Int, minimumPerChunk: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
     let chunks = Parallelism.chunkCount(count, minimumPerChunk: minimumPerChunk)
     if chunks <= 1 { body(0..<count); return }
-    withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            box.value(chunkRange(chunk, of: chunks, count: count))
-        }
-    }
+    runConcurrently(iterations: chunks) { chunk in body(chunkRange(chunk, of: chunks, count: count)) }
 }
 
 /// Chunk `chunk` of `0..<count` cut into `chunks` contiguous chunks whose sizes differ by at most one,
@@ -38,14 +33,11 @@ func parallelItems(_ count: Int, workers: Int, _ body: (_ item: Int, _ worker: I
         return
     }
     let next = ItemCounter()
-    withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            while true {
-                let item = next.claim()
-                if item >= count { return }
-                box.value(item, worker)
-            }
+    runConcurrently(iterations: workers) { worker in
+        while true {
+            let item = next.claim()
+            if item >= count { return }
+            body(item, worker)
         }
     }
 }
@@ -64,11 +56,8 @@ public func parallelChunkResults<Result>(_ count: Int, minimumPerChunk: Int = 1 
     if chunks <= 1 { return [body(0..<count)] }
     let results = UnsafeMutableBufferPointer<Result>.allocate(capacity: chunks)
     defer { results.deinitialize().deallocate() }
-    withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable((body, results))
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            (box.value.1.baseAddress! + chunk).initialize(to: box.value.0(chunkRange(chunk, of: chunks, count: count)))
-        }
+    runConcurrently(iterations: chunks) { chunk in
+        (results.baseAddress! + chunk).initialize(to: body(chunkRange(chunk, of: chunks, count: count)))
     }
     return Array(results)
 }
