@@ -59,11 +59,27 @@ cases=(
  "NABLA_FASHION_MNIST=zero classic lda --data fashion-mnist" "NABLA_FASHION_MNIST=zero classic kmeans --data fashion-mnist" "NABLA_FASHION_MNIST=fifo.csv classic lda --data fashion-mnist"
  "NABLA_MEMORY_LIMIT=1k classic ridge --data diabetes" "NABLA_MEMORY_LIMIT=nonsense classic ridge --data diabetes" "classic qda --data digits --memory-limit 100k"
  "nosuch" "--nosuch" "-" "--" "classic ridge --data iris --data diabetes"
+ "train fashion-cnn --batch-size 60000 --epochs 1 --output big1" "lab run fashion-cnn --set batch_size=60000 --set epochs=1 --output big2"
+ "lab run fashion-mlp --set batch_size=60000 --set training_examples=60000 --memory-limit 512M --output big3"
+ "train fashion-cnn --seed -1" "train --seed 18446744073709551616" "train --epochs -1" "train --epochs 9223372036854775807"
+ "train --batch-size 0" "train --batch-size 99999999999999999999" "train --learning-rate nan" "train --learning-rate -1"
+ "train --validation-fraction 2" "train --checkpoint-every -5" "train --memory-limit 0" "lab run fashion-mlp --set seed=-1"
+ "lab run fashion-mlp --set batch_size=0" "lab run fashion-mlp --set epochs=1e400" "lab run fashion-mlp --checkpoint-every -1"
+ "lab run fashion-mlp --memory-limit abc" "lab run nosuch" "lab run" "lab run fashion-mlp --resume run-bad"
+ "bench train --seed -1" "bench classic --repetitions -1" "bench optim --repetitions abc" "classic ridge --seed 18446744073709551616"
+ "classic ridge --limit 99999999999999999999" "classic ridge --penalty abc" "classic tsne --perplexity ''"
+ "lab run fashion-mlp --quick --set training_examples=300 --set test_examples=100 --output keep"
+ "lab run fashion-mlp --quick --set training_examples=300 --output keep" "train fashion-mlp --quick --output keep"
+ "lab run fashion-mlp --quick --output ''" "NABLA_MEMORY_LIMIT=1M lab run fashion-cnn --quick --set model=plain --output small"
 )
-ok=0; err=0; bad=0
+ok=0; err=0; bad=0; lost=0
 for c in "${cases[@]}"; do
+  # Every run folder made so far must keep its files: a later invocation may refuse it, never replace it.
+  before=$(find . -path './*/*' -type f \( -name config.json -o -name 'checkpoint*.safetensors' -o -name summary.json \) 2>/dev/null | sort | xargs -r md5sum)
   timeout 60 bash -c "env $(echo $c | grep -o '^NABLA_[A-Z_]*=[^ ]*') $B ${c#NABLA_*=* }" > out.txt 2> err.txt < /dev/null; rc=$?
   if [ $rc -eq 0 ]; then ok=$((ok+1)); elif [ $rc -eq 1 ] || [ $rc -eq 64 ]; then err=$((err+1)); else bad=$((bad+1)); echo "FAIL rc=$rc: nabla $c"; tail -3 err.txt; fi
   if [ -n "$VERBOSE" ]; then echo "== rc=$rc nabla $c"; head -c 400 err.txt; fi
+  if [ -n "$before" ] && ! echo "$before" | md5sum -c --quiet > /dev/null 2>&1; then lost=$((lost+1)); echo "DATA LOSS after: nabla $c"; fi
+  find . -name '.checkpoint.safetensors.tmp-*' | grep -q . && { lost=$((lost+1)); echo "TEMPORARY FILES LEFT after: nabla $c"; }
 done
-echo "careless-user script: ${#cases[@]} invocations, $ok succeeded, $err refused with a message, $bad traps/hangs/kills"
+echo "careless-user script: ${#cases[@]} invocations, $ok succeeded, $err refused with a message, $bad traps/hangs/kills, $lost data losses"

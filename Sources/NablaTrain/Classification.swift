@@ -18,6 +18,8 @@ public final class ClassificationTask: TrainingTask {
     public let validation: (any Dataset)?
     /// Applied to every batch before the model, in training and in evaluation alike.
     public let inputTransform: Normalize?
+    /// What the user calls the batch size, named when a batch is refused for memory.
+    public var batchSizeSettingName = "batch_size"
 
     public init(model: any Layer, optimizer: any Optimizer, scheduler: LearningRateScheduler? = nil, loader: DataLoader,
                 dataGenerator: RandomGenerator, validation: (any Dataset)? = nil, inputTransform: Normalize? = nil) {
@@ -39,6 +41,16 @@ public final class ClassificationTask: TrainingTask {
     public func epochBatches(epoch: Int) -> AnyIterator<Batch> {
         var iterator = loader.makeIterator()
         return AnyIterator { iterator.next() }
+    }
+
+    /// Refuses a batch size whose training step would not fit in `MemoryBudget`'s limit, from a dry
+    /// pass of the model on one and two training examples (see `TrainingMemoryEstimate`).
+    public func checkMemory() throws {
+        guard loader.dataset.count > 0 else { return }
+        let batchSize = min(loader.batchSize, loader.dataset.count)
+        let estimate = TrainingMemoryEstimate(model: model, examples: loader.dataset.batch(at: Array(0..<min(2, loader.dataset.count))).inputs,
+                                              transform: inputTransform.map { transform in { transform.apply($0, generator: RandomGenerator(seed: 0)) } })
+        try estimate.check(batchSize: batchSize, requestedBatchSize: loader.batchSize, settingName: batchSizeSettingName, model: "the model (\(model.parameterCount()) parameters)")
     }
 
     public func trainStep(_ batch: Batch) throws -> StepResult {

@@ -99,6 +99,8 @@ public final class Trainer<Task: TrainingTask> {
         guard epochs <= Int.max / max(task.batchesPerEpoch, 1) else {
             throw RunFolderError("epochs \(epochs) × \(task.batchesPerEpoch) batches per epoch is more steps than can be counted")
         }
+        // Before anything is allocated for the run: a batch too large for memory is refused with its estimate.
+        try task.checkMemory()
         let checkpoint = RunCheckpoint(path: folder.path(options.checkpointFile), task: task, settings: options.settingsRecord)
         for (name, optimizer) in task.optimizers where !(optimizer is any OptimizerStateSaving) {
             throw RunFolderError("the optimiser '\(name)' (\(type(of: optimizer))) cannot save its state, so its run could not be resumed")

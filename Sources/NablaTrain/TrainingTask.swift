@@ -60,6 +60,9 @@ public protocol TrainingTask: AnyObject {
     func saveState(into checkpoint: inout TrainingCheckpoint) throws
     /// Puts back what `saveState` saved.
     func restoreState(from checkpoint: TrainingCheckpoint) throws
+    /// Throws `MemoryLimitError` when a training step would need more memory than `MemoryBudget` allows
+    /// (see `TrainingMemoryEstimate`). The trainer calls it before the first step; the default checks nothing.
+    func checkMemory() throws
 }
 
 extension TrainingTask {
@@ -68,6 +71,7 @@ extension TrainingTask {
     public func evaluate(epoch: Int) throws -> [(key: String, value: Double)] { [] }
     public func saveState(into checkpoint: inout TrainingCheckpoint) throws {}
     public func restoreState(from checkpoint: TrainingCheckpoint) throws {}
+    public func checkMemory() throws {}
 
     /// The common step: clears `optimizer`'s gradients, back-propagates `loss` and takes one step.
     public func minimize(_ loss: Tensor, with optimizer: any Optimizer) {

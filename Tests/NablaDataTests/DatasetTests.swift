@@ -16,7 +16,7 @@ func exampleNumbers(_ batch: Batch) -> [Int] {
 }
 
 @Suite struct DatasetTests {
-    @Test func batchesGatherTheRequestedRows() {
+    @Test func batchesGatherTheRequestedRows() throws {
         let data = numberedDataset(count: 10)
         #expect(data.count == 10 && data.exampleShape == [2, 3])
         let batch = data.batch(at: [7, 2, 7, 0])
@@ -25,7 +25,7 @@ func exampleNumbers(_ batch: Batch) -> [Int] {
         #expect(batch.inputs.scalars.prefix(6).allSatisfy { $0 == 7 })
         #expect(batch.labels.scalars == [1, 2, 1, 0])
         #expect(data.batch(at: []).inputs.shape == [0, 2, 3])
-        #expect(exampleNumbers(data.all()) == Array(0..<10))
+        #expect(exampleNumbers(try data.all()) == Array(0..<10))
         #expect(data.examplesPerClass(classCount: 3) == [4, 3, 3])
     }
 

@@ -92,6 +92,16 @@ extension Dataset {
         return counts
     }
 
-    /// All examples as one batch, in order (e.g. to evaluate a small test set in one go).
-    public func all() -> Batch { batch(at: Array(0..<count)) }
+    /// All examples as one batch, in order (e.g. to evaluate a small test set in one go). Throws
+    /// `MemoryLimitError` when the batch (4 bytes a float input, 8 an index and a label per example) would
+    /// exceed `MemoryBudget.limit`: a whole large data set is one allocation, checked before it is made.
+    public func all() throws -> Batch {
+        let inputBytes = MemoryBudget.bytes(count, exampleShape.reduce(1) { MemoryBudget.bytes($0, $1, elementBytes: 1) }, elementBytes: 4)
+        let bookkeeping = MemoryBudget.bytes(count, elementBytes: 3 * 8)
+        let total = inputBytes.addingReportingOverflow(bookkeeping)
+        try MemoryBudget.check(bytes: total.overflow ? .max : total.partialValue,
+                               for: "all \(count) examples of shape \(exampleShape) as one batch",
+                               remedy: "take the data in batches (DataLoader, or batch(at:) over ranges of indices)")
+        return batch(at: Array(0..<count))
+    }
 }

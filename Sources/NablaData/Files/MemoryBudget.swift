@@ -88,11 +88,13 @@ public enum MemoryBudget {
     /// e.g. "agglomerative clustering: the 60000×60000 distance matrix".
     /// Whatever the limit, a request larger than the machine's physical memory is refused too: it could
     /// only fail (Swift stops the process when an allocation fails) or swap without end.
-    public static func check(bytes: Int, for what: String) throws {
+    /// `remedy`, when given, replaces the general advice ("use less data or a cheaper setting") with the
+    /// one that fits the request, e.g. "lower batch_size (at most about 4000 fits)".
+    public static func check(bytes: Int, for what: String, remedy: String? = nil) throws {
         let limit = self.limit
-        if bytes > limit { throw MemoryLimitError(request: what, estimate: bytes, limit: limit, source: limitSource) }
+        if bytes > limit { throw MemoryLimitError(request: what, estimate: bytes, limit: limit, source: limitSource, remedy: remedy) }
         if let physical = physicalMemory, bytes > physical {
-            throw MemoryLimitError(request: what, estimate: bytes, limit: physical, source: machineSource)
+            throw MemoryLimitError(request: what, estimate: bytes, limit: physical, source: machineSource, remedy: remedy)
         }
     }
 
@@ -138,11 +140,22 @@ public struct MemoryLimitError: Error, CustomStringConvertible, Equatable, Senda
     public let limit: Int
     /// Where the limit came from (the option, the environment variable or the default).
     public let source: String
+    /// What to change instead of the general advice, when the request knows (e.g. "lower batch_size").
+    public let remedy: String?
+
+    public init(request: String, estimate: Int, limit: Int, source: String, remedy: String? = nil) {
+        self.request = request
+        self.estimate = estimate
+        self.limit = limit
+        self.source = source
+        self.remedy = remedy
+    }
 
     public var description: String {
         let head = "\(request) needs about \(MemoryBudget.describe(estimate)), more than the memory limit of \(MemoryBudget.describe(limit)) (\(source)); "
-        if source == MemoryBudget.machineSource { return head + "use less data (e.g. --limit) or a cheaper setting (for t-SNE, Barnes–Hut instead of --exact)" }
-        return head + "use less data (e.g. --limit) or a cheaper setting, or raise the limit with \(MemoryBudget.optionName) or the environment variable \(MemoryBudget.environmentVariable) (e.g. 32G) if the machine has the memory"
+        let change = remedy ?? "use less data (e.g. --limit) or a cheaper setting"
+        if source == MemoryBudget.machineSource { return head + (remedy ?? "use less data (e.g. --limit) or a cheaper setting (for t-SNE, Barnes–Hut instead of --exact)") }
+        return head + change + ", or raise the limit with \(MemoryBudget.optionName) or the environment variable \(MemoryBudget.environmentVariable) (e.g. 32G) if the machine has the memory"
     }
 }
 

@@ -105,13 +105,18 @@ public enum IDX {
     /// truncated data or sizes that disagree.
     public static func read(_ path: String, expecting dataType: IDXDataType? = nil, rank: Int? = nil) throws -> IDXArray {
         let raw = try FileReading.bytes(at: path)
-        guard Gzip.isCompressed(raw) else { return try parse(raw, name: path, expecting: dataType, rank: rank) }
+        guard Gzip.isCompressed(raw) else {
+            let array = try parse(raw, name: path, expecting: dataType, rank: rank)
+            // The file is read (its size was checked); its float copy is not made yet.
+            try checkWithFloatCopy(bytes: raw.count, shape: array.shape, path: path)
+            return array
+        }
         // Inflate the header first, then no more than the size it declares: a file that inflates past its
         // own header (a damaged file or a decompression bomb) stops there instead of at the memory limit.
         guard let (shape, declared) = declaredSize(try Gzip.decompressedPrefix(raw, count: 4 + 4 * 255, name: path)) else {
             return try parse(Gzip.decompress(raw, name: path), name: path, expecting: dataType, rank: rank)
         }
-        try MemoryBudget.check(bytes: declared, for: "\(path): the \(describeShape(shape)) array its IDX header declares")
+        try checkWithFloatCopy(bytes: declared, shape: shape, path: path)
         let bytes: [UInt8]
         do {
             bytes = try Gzip.decompress(raw, name: path, maximumBytes: declared)
@@ -120,6 +125,18 @@ public enum IDX {
                             "decompresses to more than the \(declared) bytes its header declares (\(describeShape(shape))); sizes disagree, the file is damaged or hostile")
         }
         return try parse(bytes, name: path, expecting: dataType, rank: rank)
+    }
+
+    /// The file's `bytes` and the 4-byte float per element that `tensor()` makes from them are both
+    /// held at once (4× the file for bytes), so their sum is checked against `MemoryBudget` before
+    /// either is allocated.
+    static func checkWithFloatCopy(bytes: Int, shape: [Int], path: String) throws {
+        let elements = shape.reduce(1) { MemoryBudget.bytes($0, $1, elementBytes: 1) }
+        let floats = MemoryBudget.bytes(elements, elementBytes: MemoryLayout<Float>.stride)
+        let total = bytes.addingReportingOverflow(floats)
+        try MemoryBudget.check(bytes: total.overflow || floats == .max ? .max : total.partialValue,
+                               for: "\(path): the \(describeShape(shape)) array its IDX header declares (\(MemoryBudget.describe(bytes)) of file data "
+                                   + "and \(MemoryBudget.describe(floats)) as 32-bit floats)")
     }
 
     /// The shape and total size (header included) that the start of an IDX file declares, or nil when

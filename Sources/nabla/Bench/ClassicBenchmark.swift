@@ -27,7 +27,8 @@ struct ClassicBenchmark: ParsableCommand {
 
     @Option(help: "Workloads to run (default: all): \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).")
     var workload: [Workload] = Workload.allCases
-    @Option(parsing: .unconditional, help: "Timed runs per workload; the median time is printed (default 1, as the peer script).") var repetitions = 1
+    @Option(parsing: .unconditional, help: "Timed runs per workload; the median time is printed (default 1, as the peer script).",
+            transform: NumericOption.integer("--repetitions", in: 1...Int.max)) var repetitions = 1
     @Option(help: "Folder holding the Fashion-MNIST files.") var dataFolder: String?
     @Flag(help: "Small subsets: checks the command works, measures nothing.") var quick = false
 
@@ -49,10 +50,6 @@ struct ClassicBenchmark: ParsableCommand {
         }
 
         var needsFashion: Bool { self != .tsneDigits }
-    }
-
-    func validate() throws {
-        if repetitions < 1 { throw ValidationError("--repetitions must be at least 1, not \(repetitions)") }
     }
 
     func run() throws {

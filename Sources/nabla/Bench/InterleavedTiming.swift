@@ -71,17 +71,12 @@ func median(_ values: [Double]) -> Double {
 
 /// The timing options of `bench core` and `bench optim`.
 struct TimingOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Timed repetitions per measurement (default 7 for core, 9 for optim; 3 with --quick).")
+    @Option(parsing: .unconditional, help: "Timed repetitions per measurement (default 7 for core, 9 for optim; 3 with --quick).",
+            transform: NumericOption.integer("--repetitions", in: 1...Int.max))
     var repetitions: Int?
 
     @Flag(help: "Small sizes and short batches: a smoke run that checks the command works, not a measurement.")
     var quick = false
-
-    func validate() throws {
-        if let repetitions, repetitions < 1 {
-            throw ValidationError("--repetitions must be at least 1, not \(repetitions)")
-        }
-    }
 
     /// Timing with these options: short batches and 3 repetitions under `--quick`.
     func timing(defaultRepetitions: Int) -> InterleavedTiming {

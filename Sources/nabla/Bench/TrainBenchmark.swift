@@ -30,7 +30,7 @@ struct TrainBenchmark: ParsableCommand {
 
     @Option(help: "Recipes to run (default: all).") var recipe: [String] = TrainCommand.recipes.map(\.name)
     @Option(help: "Folder holding the Fashion-MNIST files.") var dataFolder: String?
-    @Option(parsing: .unconditional, help: "Seed for initial weights and batch order.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed for initial weights and batch order.", transform: NumericOption.seed("--seed")) var seed: UInt64 = 0
     @Flag(help: "A tenth of an epoch and a fifth of the test set: checks the command works, measures little.") var quick = false
 
     func validate() throws {

@@ -65,18 +65,20 @@ struct LabRunCommand: ParsableCommand {
     @Flag(help: "Replace the run files in a --output folder that holds a previous run.") var overwrite = false
     @Option(help: "Folder holding the lab's data files (each data set has its default).") var dataFolder: String?
     @Flag(help: "Train on through a NaN or infinite loss instead of stopping there.") var keepGoingOnNan = false
-    @Option(help: "Also write a checkpoint every N training steps (0: only at the end of each epoch).") var checkpointEvery = 0
-    @Option(help: ArgumentHelp("Stop with a checkpoint after N training steps in all (simulates an interruption).", visibility: .hidden))
+    @Option(parsing: .unconditional, help: "Also write a checkpoint every N training steps (0: only at the end of each epoch).",
+            transform: NumericOption.integer("--checkpoint-every", in: 0...Int.max)) var checkpointEvery = 0
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop with a checkpoint after N training steps in all (simulates an interruption).", visibility: .hidden),
+            transform: NumericOption.integer("--stop-after-steps", in: 1...Int.max))
     var stopAfterSteps: Int?
+    @OptionGroup var memory: MemoryLimitOption
 
     func validate() throws {
         if name == nil && resume == nil { throw ValidationError("name a lab to run (see nabla lab list), or --resume a run folder") }
         if resume != nil, let output { throw ValidationError("--output \(output) cannot be combined with --resume, which continues in its own folder") }
-        if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must not be negative, not \(checkpointEvery)") }
-        if let stopAfterSteps, stopAfterSteps < 1 { throw ValidationError("--stop-after-steps must be at least 1, not \(stopAfterSteps)") }
     }
 
     func run() throws {
+        memory.apply()
         try reportingInputErrors {
             let labName = try name ?? LabRunner.labName(inRunFolder: resume!)
             var options = LabRunOptions()

@@ -21,13 +21,13 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "The recipe to train: \(recipes.map(\.name).joined(separator: ", ")) (default fashion-cnn).")
     var recipe: String?
 
-    @Option(parsing: .unconditional, help: "Passes over the training set.") var epochs: Int?
-    @Option(parsing: .unconditional, help: "Examples per mini-batch.") var batchSize: Int?
-    @Option(parsing: .unconditional, help: "The optimiser's learning rate.") var learningRate: Double?
+    @Option(parsing: .unconditional, help: "Passes over the training set.", transform: NumericOption.integer("--epochs", in: 1...1000)) var epochs: Int?
+    @Option(parsing: .unconditional, help: "Examples per mini-batch.", transform: NumericOption.integer("--batch-size", in: 1...60_000)) var batchSize: Int?
+    @Option(parsing: .unconditional, help: "The optimiser's learning rate.", transform: NumericOption.real("--learning-rate", "a finite number above 0", accepts: { $0 > 0 })) var learningRate: Double?
     @Option(help: "adam, adamw or sgd (momentum 0.9, Nesterov).") var optimizer: String?
     @Option(help: "constant, cosine, step or onecycle (stepped every batch).") var schedule: String?
-    @Option(parsing: .unconditional, help: "Seed of every random choice: initial weights, validation split, batch order (default 0).") var seed: UInt64?
-    @Option(parsing: .unconditional, help: "Share of the training set held out for validation.") var validationFraction: Double?
+    @Option(parsing: .unconditional, help: "Seed of every random choice: initial weights, validation split, batch order (default 0).", transform: NumericOption.integer("--seed", in: 0...Int.max)) var seed: Int?
+    @Option(parsing: .unconditional, help: "Share of the training set held out for validation.", transform: NumericOption.real("--validation-fraction", "a number from 0 to 0.99", accepts: { $0 >= 0 && $0 <= 0.99 })) var validationFraction: Double?
     @Option(help: "Folder for the run's files (default runs/RECIPE-DATE-TIME).") var output: String?
     @Option(help: "Folder holding the Fashion-MNIST files (default $NABLA_FASHION_MNIST or /usr/share/datasets/fashion-mnist).")
     var dataFolder: String?
@@ -38,23 +38,24 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Continue the run in this folder from its last checkpoint, with the settings of its config.json.",
                                valueName: "run-folder"))
     var resume: String?
-    @Option(parsing: .unconditional, help: "Also write a checkpoint every N optimiser steps (0: only at the end of each epoch).") var checkpointEvery = 0
-    @Option(help: ArgumentHelp("Stop with a checkpoint after N optimiser steps in all (simulates an interruption).", visibility: .hidden))
+    @Option(parsing: .unconditional, help: "Also write a checkpoint every N optimiser steps (0: only at the end of each epoch).", transform: NumericOption.integer("--checkpoint-every", in: 0...Int.max)) var checkpointEvery = 0
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop with a checkpoint after N optimiser steps in all (simulates an interruption).", visibility: .hidden),
+            transform: NumericOption.integer("--stop-after-steps", in: 1...Int.max))
     var stopAfterSteps: Int?
-    @Option(help: ArgumentHelp("Stop with a checkpoint after N epochs in all (simulates an interruption).", visibility: .hidden))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop with a checkpoint after N epochs in all (simulates an interruption).", visibility: .hidden),
+            transform: NumericOption.integer("--stop-after-epochs", in: 1...Int.max))
     var stopAfterEpochs: Int?
+    @OptionGroup var memory: MemoryLimitOption
 
     func validate() throws {
         if let recipe, !Self.recipes.contains(where: { $0.name == recipe }) {
             throw ValidationError("unknown recipe '\(recipe)'; choose one of: \(Self.recipes.map(\.name).joined(separator: ", "))")
         }
-        if checkpointEvery < 0 { throw ValidationError("--checkpoint-every must not be negative, not \(checkpointEvery)") }
-        if let stopAfterSteps, stopAfterSteps < 1 { throw ValidationError("--stop-after-steps must be at least 1, not \(stopAfterSteps)") }
-        if let stopAfterEpochs, stopAfterEpochs < 1 { throw ValidationError("--stop-after-epochs must be at least 1, not \(stopAfterEpochs)") }
         if resume != nil, let output { throw ValidationError("--output \(output) cannot be combined with --resume, which continues in its own folder") }
     }
 
     func run() throws {
+        memory.apply()
         try reportingInputErrors {
             let name = try recipe ?? resume.map(LabRunner.labName(inRunFolder:)) ?? FashionClassifierLab.cnn.name
             var options = LabRunOptions()
