@@ -41,11 +41,15 @@ public final class PixelClassifier {
         precondition(pixels.rank == 4, "PixelClassifier.logits: images must be N×C×H×W, got \(pixels.shape)")
         precondition(mean.count == 1 || pixels.shape[1] == mean.count,
                      "PixelClassifier.logits: \(pixels.shape[1]) channels but \(mean.count) channel means")
-        let normalized = mean == [0] && standardDeviation == [1] ? pixels : (pixels - meanTensor) * scaleTensor
-        let output = model(normalized)
+        let output = model(normalized(pixels))
         precondition(output.rank == 2 && output.shape[1] == classCount,
                      "PixelClassifier.logits: the model gave shape \(output.shape), expected N×\(classCount)")
         return output
+    }
+
+    /// The pixels as the model sees them: `(x − mean) / std`.
+    public func normalized(_ pixels: Tensor) -> Tensor {
+        mean == [0] && standardDeviation == [1] ? pixels : (pixels - meanTensor) * scaleTensor
     }
 
     /// The predicted class of every image, computed in batches of `batchSize` without recording.

@@ -20,7 +20,7 @@ from torch import nn
 parser = argparse.ArgumentParser()
 parser.add_argument("mode", choices=["accuracy", "bench", "ig", "fixture"])
 parser.add_argument("--weights", required=True)
-parser.add_argument("--arch", choices=["cnn", "mlp", "small"], default="cnn")
+parser.add_argument("--arch", choices=["cnn", "mlp", "small", "tiny-mlp"], default="cnn")
 parser.add_argument("--mean", type=float, default=0.0)
 parser.add_argument("--std", type=float, default=1.0)
 parser.add_argument("--count", type=int, default=10000)
@@ -63,6 +63,8 @@ def write_safetensors(tensors, path):
 
 
 def make_model(arch):
+    if arch == "tiny-mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
     if arch == "small":
         return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
