@@ -40,3 +40,24 @@ import Testing
         #expect(throws: ExitCode.self) { try command.run() }
     }
 }
+
+/// `nabla explain`'s argument checks.
+@Suite struct ExplainCommandTests {
+    func refusal(_ arguments: [String]) -> String? {
+        do {
+            _ = try ExplainCommand.parse(["runs/x"] + arguments)
+            return nil
+        } catch {
+            return ExplainCommand.message(for: error)
+        }
+    }
+
+    @Test func refusesIndicesOutsideTheTestSetAndUnknownMethods() {
+        #expect(refusal(["--method", "ig", "--index", "10000"])?.contains("--index 10000 is outside the test set") == true)
+        #expect(refusal(["--method", "ig", "--index", "-1"])?.contains("outside the test set") == true)
+        #expect(refusal(["--method", "ig"])?.contains("at least one --index") == true)
+        #expect(refusal(["--method", "lime", "--index", "0"])?.contains("unknown --method") == true)
+        #expect(refusal(["--method", "ig", "--index", "0", "--steps", "1"])?.contains("--steps") == true)
+        #expect(refusal(["--method", "gradcam", "--index", "0", "--index", "9999"]) == nil)
+    }
+}
