@@ -17,7 +17,7 @@ public struct AttackLab: Lab {
     public let summary = "white-box attacks on the Fashion-MNIST CNN: accuracy against epsilon for FGSM, BIM, PGD, MI-FGSM and DIM"
     public let baseline = Baseline(metric: "pgd_accuracy_eps_0.1", value: 0.05, higherIsBetter: false,
                                    source: "the issue's bar: PGD (eps 0.1, 20 steps, random start) drives the standard fashion-cnn below 5%",
-                                   quickValue: 0.15)
+                                   quickValue: 0.4)
 
     public init() {}
 
