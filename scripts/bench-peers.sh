@@ -3,9 +3,9 @@
 # right after it, one JSON line per workload and peer with both figures and `ratio` (Nabla's speed over
 # the peer's: above 1 Nabla is faster).
 #
-#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic]
+#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust]
 #
-# Suites (default: all four):
+# Suites (default: all five):
 #   core     matmul beside OpenBLAS's cblas_sgemm called directly in the same process (bench core pairs
 #            the two in every repetition) and beside PyTorch's torch.mm; element-wise add/mul/exp and a
 #            full sum beside PyTorch (scripts/peers/torch_core.py)
@@ -13,6 +13,8 @@
 #   train    one epoch of fashion-mlp and fashion-cnn (reference/torch_fmnist.py); a few minutes
 #   classic  PCA, k-means, logistic regression, LDA, t-SNE (reference/sklearn_classic.py, PCA with
 #            svd_solver="covariance_eigh"); Nabla and scikit-learn take turns workload by workload
+#   trust    PGD-20 (eps 0.1, random start) over the 10,000 test images on the plain fashion-cnn beside
+#            torchattacks' PGD on the same weights (scripts/peers/torch_trust.py)
 #
 # --quick  small sizes and subsets: a check that everything runs, not a measurement. Every line then
 #          says "quick": true and its workload name ends in "-quick".
@@ -33,12 +35,12 @@ for argument in "$@"; do
   case "$argument" in
     --quick) quick=(--quick) ;;
     --unpin) unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE ;;
-    core|optim|train|classic) suites+=("$argument") ;;
+    core|optim|train|classic|trust) suites+=("$argument") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train or classic" >&2; exit 2 ;;
+    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic or trust" >&2; exit 2 ;;
   esac
 done
-[ ${#suites[@]} -gt 0 ] || suites=(core optim train classic)
+[ ${#suites[@]} -gt 0 ] || suites=(core optim train classic trust)
 
 reference="${NABLA_REFERENCE:-../shared/reference}"
 for script in torch_fmnist.py torch_optim_step.py sklearn_classic.py; do
@@ -51,10 +53,10 @@ for script in torch_fmnist.py torch_optim_step.py sklearn_classic.py; do
 done
 
 venv=.build/peers
-if ! "$venv/bin/python" -c "import torch, numpy, sklearn, threadpoolctl" >/dev/null 2>&1; then
+if ! "$venv/bin/python" -c "import torch, numpy, sklearn, threadpoolctl, torchattacks, captum" >/dev/null 2>&1; then
   echo "bench-peers.sh: installing the peers into $venv (torch is several GB; this happens once)" >&2
   python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --disable-pip-version-check --quiet torch numpy scikit-learn threadpoolctl
+  "$venv/bin/python" -m pip install --disable-pip-version-check --quiet torch numpy scikit-learn threadpoolctl torchattacks captum
 fi
 
 echo "bench-peers.sh: building nabla (release)" >&2

@@ -12,7 +12,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--nabla", required=True, help="the release-built nabla executable")
 parser.add_argument("--reference", required=True, help="the folder holding the peer scripts")
 parser.add_argument("--quick", action="store_true")
-parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic"])
+parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust"])
 options = parser.parse_args()
 quick = options.quick
 suffix = "-quick" if quick else ""
@@ -166,5 +166,18 @@ def classic():
              quality=quality, nabla_quality=line[quality], peer_quality=peer[quality])
 
 
+def trust():
+    # PGD-20 on the plain fashion-cnn, both sides on the same (freshly initialised) weights, which Nabla
+    # writes and the peer reads: throughput does not depend on what the weights learnt.
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        weights = os.path.join(folder, "model.safetensors")
+        line = next(l for l in nabla("trust", "--save-model", weights) if l.get("benchmark") == "trust")
+        peer = json_lines(run([sys.executable, os.path.join(here, "torch_trust.py"), "bench", "--weights", weights, "--arch", "cnn",
+                               "--mean", "0.286", "--std", "0.353", "--count", str(line["count"])], "peer torch_trust.py"))[0]
+        emit("trust", line["workload"], "images/s", line["images_per_s"], f"{torch_version} torchattacks {peer['torchattacks']}",
+             peer["images_per_s"], nabla_adversarial_acc=line["adversarial_acc"], peer_adversarial_acc=peer["adversarial_accuracy"])
+
+
 for suite in options.suites:
-    {"core": core, "optim": optim, "train": train, "classic": classic}[suite]()
+    {"core": core, "optim": optim, "train": train, "classic": classic, "trust": trust}[suite]()
