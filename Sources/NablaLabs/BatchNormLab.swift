@@ -2,6 +2,7 @@ import Foundation
 import Nabla
 import NablaNN
 import NablaOptim
+import NablaTrain
 import NablaViz
 
 /// Batch normalisation: the same network with and without it, on inputs whose features have wildly
@@ -59,6 +60,10 @@ public struct BatchNormLab: Lab {
             try requireSetting("epochs", epochs, in: 1...1000)
             guard !learningRates.isEmpty else { throw LabError("setting 'learning_rates' is empty: it needs at least one learning rate") }
             for rate in learningRates { try requireSetting("learning_rates", rate, in: 1e-8...100) }
+            // Each rate is a stage of the run with its own checkpoint, so a rate may appear only once.
+            guard Set(learningRates).count == learningRates.count else {
+                throw LabError("setting 'learning_rates' lists a rate twice (\(learningRates.map { String($0) }.joined(separator: ","))): give each rate once")
+            }
             try requireSetting("scale_spread", scaleSpread, in: 0...6)
             try requireSetting("curvature_examples", curvatureExamples, in: 2...trainingExamples)
             try requireSetting("power_iterations", powerIterations, in: 1...1000)
@@ -155,9 +160,15 @@ public struct BatchNormLab: Lab {
         return largestMagnitude >= 0 ? largestMagnitude : powerIteration(shift: largestMagnitude)
     }
 
-    public static func run(settings: Settings, generator: RandomGenerator, data: FashionSubset? = nil,
-                           progress: (_ training: String, _ epoch: Int, _ loss: Double) -> Void = { _, _, _ in }) throws -> Result {
+    /// Everything: the curvatures at initialisation, then one training per learning rate, without and with
+    /// batch norm, each a stage of the run (`plain-lr0.01`, `bn-lr0.01`, ...) trained by `trainer` (a
+    /// scratch one by default); nil when a training was interrupted.
+    ///
+    /// The curvatures are measured, not trained: a few dozen Hessian-vector products at the initial
+    /// weights, from fixed seeds, so a resumed run recomputes the same numbers before its trainings.
+    public static func run(settings: Settings, generator: RandomGenerator, data: FashionSubset? = nil, trainer: StageTrainer? = nil) throws -> Result? {
         try settings.validate()
+        let trainer = try trainer ?? ScratchTrainer()
         let standard = try data ?? FashionSubset.load(training: settings.trainingExamples, validation: settings.validationExamples,
                                                       generator: generator)
         let scales = featureScales(count: standard.featureCount, spread: settings.scaleSpread, generator: generator)
@@ -187,10 +198,10 @@ public struct BatchNormLab: Lab {
                 let generator = RandomGenerator(seed: seed)
                 let network = model(inputs: scaled.featureCount, hiddenUnits: settings.hiddenUnits, batchNorm: batchNorm, generator: generator)
                 let optimizer = SGD(network.parameters(), configuration: .init(learningRate: learningRate))
-                let label = "\(batchNorm ? "BN" : "plain") lr \(learningRate)"
-                let curve = trainClassifier(network, optimizer: optimizer, data: scaled, epochs: settings.epochs,
-                                            batchSize: settings.batchSize, generator: generator) { progress(label, $0, $1) }
-                trainings.append(Training(batchNorm: batchNorm, learningRate: learningRate, curve: curve))
+                let task = SubsetClassifierTask(network: network, optimizer: optimizer, data: scaled, batchSize: settings.batchSize, generator: generator)
+                let outcome = try trainer.train(task, epochs: settings.epochs, stage: "\(batchNorm ? "bn" : "plain")-lr\(learningRate)")
+                guard outcome.isOver else { return nil }
+                trainings.append(Training(batchNorm: batchNorm, learningRate: learningRate, curve: task.curve(outcome)))
             }
         }
         return Result(settings: settings, trainings: trainings, curvatures: curvatures)
@@ -278,9 +289,7 @@ extension BatchNormLab {
         let generator = context.generator()
         let data = try FashionSubset.load(training: settings.trainingExamples, validation: settings.validationExamples,
                                           generator: generator, folder: context.dataFolder)
-        let result = try Self.run(settings: settings, generator: generator, data: data) { label, epoch, loss in
-            context.log(String(format: "%@ epoch %d: training loss %.4f", label, epoch, loss))
-        }
+        guard let result = try Self.run(settings: settings, generator: generator, data: data, trainer: context) else { return .interrupted }
         for curvature in result.curvatures {
             context.log(String(format: "%@: top Hessian eigenvalue %.4g (2/lambda = %.3g)", curvature.label, curvature.topEigenvalue,
                                curvature.largestStableLearningRate))

@@ -2,6 +2,7 @@ import Foundation
 import Nabla
 import NablaNN
 import NablaOptim
+import NablaTrain
 import NablaViz
 
 /// Critical points: when training stalls because the gradient is small, is it at a local minimum or at a
@@ -17,7 +18,7 @@ import NablaViz
 /// Each run: a small tanh network fits sin(5πx)/(5πx) on [−1, 1] with Adam; then the objective changes to
 /// the squared gradient norm ‖∇L‖², which pulls the parameters onto the nearest critical point; there the
 /// full Hessian (a few hundred parameters) is computed by gradients of gradients and its eigenvalues by
-/// LAPACK. Many runs from different initialisations give the histogram of minimum ratios and the scatter
+/// LAPACK. All runs' networks train side by side, so the lab's run has two stages (two checkpoints). Many runs from different initialisations give the histogram of minimum ratios and the scatter
 /// of loss against minimum ratio.
 public struct CriticalPointsLab: Lab {
     public init() {}
@@ -105,57 +106,54 @@ public struct CriticalPointsLab: Lab {
                    Linear(inputSize: hiddenUnits, outputSize: 1, generator: generator))
     }
 
-    /// Trains one network, moves it onto a critical point and reads the Hessian's eigenvalues there.
-    public static func findCriticalPoint(settings: Settings, generator: RandomGenerator) -> Run {
-        let (inputs, targets) = data(samples: settings.samples)
-        let network = model(hiddenUnits: settings.hiddenUnits, generator: generator)
-        let parameters = network.parameters()
-        func loss() -> Tensor { mseLoss(network(inputs), targets) }
-        func gradientNormSquared(createGraph: Bool) -> Tensor {
-            gradients(of: loss(), withRespectTo: parameters, createGraph: createGraph)
-                .map { ($0 * $0).sum() }.reduce(Tensor(scalar: 0), +)
-        }
+    /// The mean squared error of `network` on the target.
+    static func loss(_ network: Sequential, _ inputs: Tensor, _ targets: Tensor) -> Tensor { mseLoss(network(inputs), targets) }
 
-        // 1. Ordinary training on the squared error.
-        let adam = Adam(parameters, configuration: .init(learningRate: settings.learningRate))
-        for _ in 0..<settings.trainingSteps {
-            adam.zeroGradients()
-            loss().backward()
-            adam.step()
-        }
-        let normAfterTraining = Double(gradientNormSquared(createGraph: false).item).squareRoot()
-
-        // 2. Minimise ‖∇L‖² (its gradient is H·∇L, through gradients of gradients), keeping the
-        //    parameters where the norm was smallest, since Adam's last step need not be its best.
-        let search = Adam(parameters, configuration: .init(learningRate: settings.gradientNormLearningRate))
-        var best = (norm: normAfterTraining, values: parameters.map(\.scalars))
-        for _ in 0..<settings.gradientNormSteps {
-            search.zeroGradients()
-            let normSquared = gradientNormSquared(createGraph: true)
-            let norm = Double(normSquared.item).squareRoot()
-            if norm < best.norm { best = (norm, parameters.map(\.scalars)) }
-            normSquared.backward()
-            search.step()
-        }
-        let finalNorm = Double(gradientNormSquared(createGraph: false).item).squareRoot()
-        if finalNorm >= best.norm {
-            for (parameter, values) in zip(parameters, best.values) { parameter.assign(Tensor(values, shape: parameter.shape)) }
-        }
-
-        // 3. The Hessian there, symmetrised against rounding, and its spectrum.
-        let h = hessian(of: loss(), withRespectTo: parameters)
-        let eigenvalues = symmetricEigenvalues((h + h.T) * 0.5).scalars.map(Double.init)
-        return Run(loss: Double(withoutGradients { loss() }.item), gradientNormAfterTraining: normAfterTraining,
-                   gradientNorm: min(best.norm, finalNorm), eigenvalues: eigenvalues)
+    /// ‖∇L‖² of `network`; with `createGraph` differentiable again (its gradient is H·∇L).
+    static func gradientNormSquared(_ network: Sequential, _ inputs: Tensor, _ targets: Tensor, createGraph: Bool) -> Tensor {
+        gradients(of: loss(network, inputs, targets), withRespectTo: network.parameters(), createGraph: createGraph)
+            .map { ($0 * $0).sum() }.reduce(Tensor(scalar: 0), +)
     }
 
-    /// Every run of `settings`, each network drawn from `generator` in turn.
-    public static func run(settings: Settings, generator: RandomGenerator,
-                           progress: (_ finished: Int, _ run: Run) -> Void = { _, _ in }) throws -> Result {
+    /// Every run of `settings`: the networks, drawn from `generator` one after another, are trained side
+    /// by side in two stages of the run through `trainer` (a scratch one by default) — `fit`, Adam on the
+    /// squared error, then `critical-point`, Adam on ‖∇L‖² — and then each one's Hessian is read. Nil
+    /// when a stage was interrupted.
+    public static func run(settings: Settings, generator: RandomGenerator, trainer: StageTrainer? = nil,
+                           progress: (_ finished: Int, _ run: Run) -> Void = { _, _ in }) throws -> Result? {
         try settings.validate()
+        let trainer = try trainer ?? ScratchTrainer()
+        let (inputs, targets) = data(samples: settings.samples)
+        let networks = (0..<settings.runs).map { _ in model(hiddenUnits: settings.hiddenUnits, generator: generator) }
+
+        // 1. Ordinary training on the squared error.
+        if settings.trainingSteps > 0 {
+            let fit = CriticalPointTask(networks: networks, objective: .squaredError, learningRate: settings.learningRate,
+                                        steps: settings.trainingSteps, inputs: inputs, targets: targets)
+            guard try trainer.train(fit, epochs: fit.epochs, stage: "fit").isOver else { return nil }
+        }
+        let normsAfterTraining = networks.map { Double(gradientNormSquared($0, inputs, targets, createGraph: false).item).squareRoot() }
+
+        // 2. Minimise ‖∇L‖², keeping each network's parameters where the norm was smallest, since Adam's
+        //    last step need not be its best.
+        let search = CriticalPointTask(networks: networks, objective: .gradientNorm, learningRate: settings.gradientNormLearningRate,
+                                       steps: settings.gradientNormSteps, inputs: inputs, targets: targets, startNorms: normsAfterTraining)
+        if settings.gradientNormSteps > 0 {
+            guard try trainer.train(search, epochs: search.epochs, stage: "critical-point").isOver else { return nil }
+        }
+
+        // 3. At each network's best point, the Hessian, symmetrised against rounding, and its spectrum.
         var runs: [Run] = []
-        for index in 0..<settings.runs {
-            let found = findCriticalPoint(settings: settings, generator: generator)
+        for (index, network) in networks.enumerated() {
+            let parameters = network.parameters()
+            let finalNorm = Double(gradientNormSquared(network, inputs, targets, createGraph: false).item).squareRoot()
+            if finalNorm >= search.bestNorms[index] {
+                for (parameter, values) in zip(parameters, search.bestValues[index]) { parameter.assign(Tensor(values, shape: parameter.shape)) }
+            }
+            let h = hessian(of: loss(network, inputs, targets), withRespectTo: parameters)
+            let eigenvalues = symmetricEigenvalues((h + h.T) * 0.5).scalars.map(Double.init)
+            let found = Run(loss: Double(withoutGradients { loss(network, inputs, targets) }.item), gradientNormAfterTraining: normsAfterTraining[index],
+                            gradientNorm: min(search.bestNorms[index], finalNorm), eigenvalues: eigenvalues)
             runs.append(found)
             progress(index + 1, found)
         }
@@ -228,10 +226,11 @@ extension CriticalPointsLab {
         settings.learningRate = values.real("learning_rate")
         settings.gradientNormSteps = values.integer("gradient_norm_steps")
         settings.gradientNormLearningRate = values.real("gradient_norm_learning_rate")
-        let result = try Self.run(settings: settings, generator: context.generator()) { index, run in
+        let found = try Self.run(settings: settings, generator: context.generator(), trainer: context) { index, run in
             context.log(String(format: "run %d/%d: loss %.2e, gradient norm %.1e -> %.1e, minimum ratio %.3f", index, settings.runs,
                                run.loss, run.gradientNormAfterTraining, run.gradientNorm, run.minimumRatio))
         }
+        guard let result = found else { return .interrupted }
         let median = result.medianMinimumRatio, correlation = result.lossRatioCorrelation
         let normalized = result.runs.map { $0.gradientNorm / max($0.gradientNormAfterTraining, 1e-30) }
         context.log(String(format: "%d parameters; median minimum ratio %.3f; Spearman(loss, ratio) %.3f; %d of %d true minima",

@@ -2,6 +2,8 @@ import Nabla
 import NablaData
 import NablaNN
 import NablaOptim
+import NablaCheckpoint
+import NablaTrain
 
 /// A small random part of Fashion-MNIST as flat, standardised feature rows: what the optimiser and
 /// batch-normalisation labs train their multi-layer perceptrons on.
@@ -62,52 +64,108 @@ public struct TrainingCurve: Sendable {
     public let trainingLoss: [Double]
     /// Validation accuracy after each epoch.
     public let validationAccuracy: [Double]
-    /// Mean batch loss over the last epoch trained (infinite when training diverged).
+    /// Mean loss over the examples of the last epoch trained (infinite when training diverged).
     public let finalTrainingLoss: Double
     /// True when a batch loss became NaN or infinite; training stopped there.
     public let diverged: Bool
     public var finalValidationAccuracy: Double { validationAccuracy.last ?? .nan }
 }
 
-/// Mini-batch training of `network` with cross-entropy: batches drawn in a fresh random order each epoch
-/// (from `generator`), the loss recorded four times an epoch, the validation accuracy (in evaluation
-/// mode) after each epoch. Stops at the first non-finite loss.
-func trainClassifier(_ network: any Layer, optimizer: any Optimizer, data: FashionSubset, epochs: Int, batchSize: Int,
-                     generator: RandomGenerator, afterEpoch: (_ epoch: Int, _ loss: Double) -> Void = { _, _ in }) -> TrainingCurve {
-    let batchesPerEpoch = (data.trainingCount + batchSize - 1) / batchSize
-    let pointsPerEpoch = min(4, batchesPerEpoch)
-    var steps: [Double] = [], losses: [Double] = [], accuracies: [Double] = []
-    var finalLoss = Double.nan, step = 0
-    for epoch in 1...epochs {
-        network.train()
-        let order = generator.permutation(data.trainingCount)
-        var pending: [Double] = [], epochLosses: [Double] = []
-        for batch in 0..<batchesPerEpoch {
-            let (inputs, labels) = data.trainingBatch(order[(batch * batchSize)..<min(order.count, (batch + 1) * batchSize)])
-            optimizer.zeroGradients()
-            let loss = crossEntropy(network(inputs), labels)
-            let value = Double(loss.item)
-            guard value.isFinite else {
-                return TrainingCurve(steps: steps, trainingLoss: losses, validationAccuracy: accuracies,
-                                     finalTrainingLoss: .infinity, diverged: true)
-            }
-            loss.backward()
-            optimizer.step()
-            step += 1
-            pending.append(value)
-            epochLosses.append(value)
-            // A point at each quarter of the epoch (equal shares of its batches, the last one included).
-            if (batch + 1) * pointsPerEpoch / batchesPerEpoch != batch * pointsPerEpoch / batchesPerEpoch {
-                steps.append(Double(step))
-                losses.append(pending.reduce(0, +) / Double(pending.count))
-                pending = []
-            }
-        }
-        finalLoss = epochLosses.reduce(0, +) / Double(epochLosses.count)
-        network.eval()
-        accuracies.append(withoutGradients { accuracy(network(data.validationInputs), data.validationLabels) })
-        network.train()
-        afterEpoch(epoch, finalLoss)
+/// Mini-batch training of a classifier on a `FashionSubset` with cross-entropy, as one stage of a lab's
+/// run: batches drawn in a fresh random order each epoch (from `generator`, which also made the
+/// network's weights), the mean batch loss recorded four times an epoch for the lab's curves, and the
+/// validation loss and accuracy (in evaluation mode) after each epoch. The trainer stops it at the first
+/// non-finite loss. The curve's points and the step count are saved in the stage's checkpoint, so a
+/// resumed stage draws exactly the curve of an uninterrupted one.
+final class SubsetClassifierTask: TrainingTask {
+    let network: Sequential
+    let optimizer: any Optimizer
+    let data: FashionSubset
+    let batchSize: Int
+    let generator: RandomGenerator
+    /// The curve so far: steps at which a point was taken and the mean batch loss since the previous one.
+    private(set) var steps: [Double] = []
+    private(set) var losses: [Double] = []
+    private var pendingSum = 0.0
+    private var pendingCount = 0
+    private var step = 0
+
+    init(network: Sequential, optimizer: any Optimizer, data: FashionSubset, batchSize: Int, generator: RandomGenerator) {
+        self.network = network
+        self.optimizer = optimizer
+        self.data = data
+        self.batchSize = batchSize
+        self.generator = generator
     }
-    return TrainingCurve(steps: steps, trainingLoss: losses, validationAccuracy: accuracies, finalTrainingLoss: finalLoss, diverged: false)
+
+    var models: KeyValuePairs<String, Module> { ["network": network] }
+    var optimizers: KeyValuePairs<String, any Optimizer> { ["optimizer": optimizer] }
+    var generators: KeyValuePairs<String, RandomGenerator> { ["data": generator] }
+    var batchesPerEpoch: Int { (data.trainingCount + batchSize - 1) / batchSize }
+
+    func epochBatches(epoch: Int) -> AnyIterator<(inputs: Tensor, labels: IntTensor)> {
+        let order = generator.permutation(data.trainingCount)
+        var start = 0
+        return AnyIterator { [data, batchSize] in
+            guard start < order.count else { return nil }
+            defer { start += batchSize }
+            return data.trainingBatch(order[start..<min(order.count, start + batchSize)])
+        }
+    }
+
+    func trainStep(_ batch: (inputs: Tensor, labels: IntTensor)) throws -> StepResult {
+        let loss = crossEntropy(network(batch.inputs), batch.labels)
+        minimize(loss, with: optimizer)
+        let value = Double(loss.item), count = batch.labels.count
+        // Every epoch has the same number of batches, so the batch's place in its epoch follows from the step.
+        let position = step % batchesPerEpoch, pointsPerEpoch = min(4, batchesPerEpoch)
+        step += 1
+        // A non-finite loss ends the training (the trainer stops there); the curve keeps the finite points.
+        guard value.isFinite else { return StepResult(loss: value, count: count) }
+        pendingSum += value
+        pendingCount += 1
+        // A point at each quarter of the epoch (equal shares of its batches, the last one included).
+        if (position + 1) * pointsPerEpoch / batchesPerEpoch != position * pointsPerEpoch / batchesPerEpoch {
+            steps.append(Double(step))
+            losses.append(pendingSum / Double(pendingCount))
+            (pendingSum, pendingCount) = (0, 0)
+        }
+        return StepResult(loss: value, count: count)
+    }
+
+    func evaluate(epoch: Int) throws -> [(key: String, value: Double)] {
+        withoutGradients {
+            let logits = network(data.validationInputs)
+            return [("val_loss", Double(crossEntropy(logits, data.validationLabels).item)),
+                    ("val_accuracy", accuracy(logits, data.validationLabels))]
+        }
+    }
+
+    /// Doubles are kept as their bits: the curve must come back exactly, infinities included.
+    private struct Curve: Codable {
+        var steps: [UInt64], losses: [UInt64], pendingSum: UInt64, pendingCount: Int, step: Int
+    }
+
+    func saveState(into checkpoint: inout TrainingCheckpoint) throws {
+        try checkpoint.setRecord(Curve(steps: steps.map(\.bitPattern), losses: losses.map(\.bitPattern), pendingSum: pendingSum.bitPattern,
+                                       pendingCount: pendingCount, step: step), forKey: "curve")
+    }
+
+    func restoreState(from checkpoint: TrainingCheckpoint) throws {
+        guard let curve = try checkpoint.record(Curve.self, forKey: "curve"), curve.steps.count == curve.losses.count else {
+            throw RunFolderError("cannot resume: the checkpoint has no loss curve record ('curve') for this training")
+        }
+        steps = curve.steps.map(Double.init(bitPattern:))
+        losses = curve.losses.map(Double.init(bitPattern:))
+        (pendingSum, pendingCount, step) = (Double(bitPattern: curve.pendingSum), curve.pendingCount, curve.step)
+    }
+
+    /// The curve of a finished (or diverged) training, from the trainer's epoch rows.
+    func curve(_ outcome: TrainingOutcome) -> TrainingCurve {
+        let diverged: Bool
+        if case .diverged = outcome.stop { diverged = true } else { diverged = false }
+        let rows = outcome.state.metrics
+        return TrainingCurve(steps: steps, trainingLoss: losses, validationAccuracy: rows.compactMap { $0["val_accuracy"] },
+                             finalTrainingLoss: diverged ? .infinity : rows.last?["train_loss"] ?? .nan, diverged: diverged)
+    }
 }

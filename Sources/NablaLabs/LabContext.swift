@@ -52,6 +52,7 @@ public final class LabContext {
         precondition(stages.insert(stage).inserted, "LabContext.train: the stage '\(stage)' is trained twice; give each training its own stage name")
         var trainerOptions = TrainerOptions(epochs: epochs)
         trainerOptions.checkpointFile = stage.isEmpty ? "checkpoint.safetensors" : "checkpoint.\(stage).safetensors"
+        trainerOptions.stage = stage
         trainerOptions.checkpointEvery = options.checkpointEvery
         trainerOptions.stopAfterSteps = options.stopAfterSteps.map { $0 - stepsBefore }
         trainerOptions.stopAfterEpochs = stage.isEmpty ? options.stopAfterEpochs : nil

@@ -2,6 +2,7 @@ import Foundation
 import Nabla
 import NablaNN
 import NablaOptim
+import NablaTrain
 import NablaViz
 
 /// Adaptive learning rates: eight optimisers on the same network, the same data and the same batches.
@@ -126,18 +127,21 @@ public struct OptimizersLab: Lab {
 
     // MARK: The network
 
-    /// Trains one network per method, each from the same initial weights on the same batches.
-    public static func trainNetworks(data: FashionSubset, settings: Settings, seed: UInt64,
-                                     progress: (Method, _ epoch: Int, _ loss: Double) -> Void = { _, _, _ in }) -> [Curve] {
-        Method.allCases.map { method in
+    /// Trains one network per method, each from the same initial weights on the same batches, each a
+    /// stage of the run named by the method (its own checkpoint); nil when a stage was interrupted.
+    public static func trainNetworks(data: FashionSubset, settings: Settings, seed: UInt64, trainer: StageTrainer) throws -> [Curve]? {
+        var curves: [Curve] = []
+        for method in Method.allCases {
             let generator = RandomGenerator(seed: seed)   // same weights and batch order for every method
             let network = Sequential(Linear(inputSize: data.featureCount, outputSize: settings.hiddenUnits, generator: generator), ReLU(),
                                      Linear(inputSize: settings.hiddenUnits, outputSize: 10, generator: generator))
             let optimizer = method.optimizer(network.parameters(), learningRate: method.networkLearningRate * settings.learningRateScale)
-            let training = trainClassifier(network, optimizer: optimizer, data: data, epochs: settings.epochs,
-                                           batchSize: settings.batchSize, generator: generator) { progress(method, $0, $1) }
-            return Curve(method: method, training: training)
+            let task = SubsetClassifierTask(network: network, optimizer: optimizer, data: data, batchSize: settings.batchSize, generator: generator)
+            let outcome = try trainer.train(task, epochs: settings.epochs, stage: method.rawValue)
+            guard outcome.isOver else { return nil }
+            curves.append(Curve(method: method, training: task.curve(outcome)))
         }
+        return curves
     }
 
     // MARK: The 2-D surfaces
@@ -158,12 +162,16 @@ public struct OptimizersLab: Lab {
         return visited
     }
 
-    /// Everything: the networks on a Fashion-MNIST subset (read from disk unless `data` is given) and the paths.
-    public static func run(settings: Settings, generator: RandomGenerator, data: FashionSubset? = nil,
-                           progress: (Method, _ epoch: Int, _ loss: Double) -> Void = { _, _, _ in }) throws -> Result {
+    /// Everything: the networks on a Fashion-MNIST subset (read from disk unless `data` is given), trained
+    /// by `trainer` (a scratch one by default), and the paths; nil when a training was interrupted.
+    ///
+    /// The paths on the 2-D surfaces are not trained through the trainer and have no checkpoint: each is
+    /// a few hundred steps on one point of two numbers (well under a second for all sixteen), drawing
+    /// nothing at random, so a resumed run simply recomputes them, bit for bit, after the networks.
+    public static func run(settings: Settings, generator: RandomGenerator, data: FashionSubset? = nil, trainer: StageTrainer? = nil) throws -> Result? {
         try settings.validate()
         let data = try data ?? FashionSubset.load(training: settings.trainingExamples, validation: settings.validationExamples, generator: generator)
-        let curves = trainNetworks(data: data, settings: settings, seed: generator.next(), progress: progress)
+        guard let curves = try trainNetworks(data: data, settings: settings, seed: generator.next(), trainer: trainer ?? ScratchTrainer()) else { return nil }
         var paths: [ErrorSurface: [Method: [(x: Double, y: Double)]]] = [:]
         for surface in ErrorSurface.allCases {
             paths[surface] = Dictionary(uniqueKeysWithValues: Method.allCases.map {
@@ -324,9 +332,7 @@ extension OptimizersLab {
         let generator = context.generator()
         let data = try FashionSubset.load(training: settings.trainingExamples, validation: settings.validationExamples,
                                           generator: generator, folder: context.dataFolder)
-        let result = try Self.run(settings: settings, generator: generator, data: data) { method, epoch, loss in
-            context.log(String(format: "%@ epoch %d: training loss %.4f", method.title, epoch, loss))
-        }
+        guard let result = try Self.run(settings: settings, generator: generator, data: data, trainer: context) else { return .interrupted }
         let rows = result.curves.map { curve -> [String] in
             let rate = curve.method.networkLearningRate * settings.learningRateScale
             let ends = ErrorSurface.allCases.map { surface -> String in

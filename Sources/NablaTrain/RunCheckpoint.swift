@@ -20,7 +20,8 @@ public struct TrainerState: Codable, Equatable {
     public var epochStartLearningRate = 0.0
     /// Training time of the completed epochs.
     public var trainingSeconds = 0.0
-    /// The metrics rows of the completed epochs, and their column order.
+    /// The metrics rows of this training's completed epochs (its stage's rows only, never another
+    /// stage's of the same run), and the run's column order when it was saved.
     public var metrics: [[String: Double]] = []
     public var metricColumns: [String] = []
     /// Set when early stopping ended the run (the epoch it stopped after).

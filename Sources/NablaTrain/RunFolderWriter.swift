@@ -27,7 +27,11 @@ public final class RunFolderWriter {
     }
 
     public let folder: URL
-    public private(set) var metrics: [[String: Double]] = []
+    /// Every stage's rows, stages in the order they first wrote (a lab runs its stages in a fixed order,
+    /// fresh or resumed, so this is the order of a run that was never interrupted).
+    private var stages: [(name: String, rows: [[String: Double]])] = []
+    /// Every epoch row of the run, stage after stage (without the stage's name; see `metrics(ofStage:)`).
+    public var metrics: [[String: Double]] { stages.flatMap(\.rows) }
     /// The metric keys in order of first appearance (the columns of metrics.csv).
     public private(set) var metricColumns: [String] = []
     private var lockDescriptor: Int32 = -1
@@ -127,31 +131,76 @@ public final class RunFolderWriter {
         }
     }
 
-    /// Adds one epoch's figures (in their order) and rewrites metrics.jsonl and metrics.csv.
-    public func append(epochMetrics row: [(key: String, value: Double)]) throws {
+    /// The rows one stage has written (all of a single-stage run's rows under the stage "").
+    public func metrics(ofStage stage: String) -> [[String: Double]] {
+        stages.first { $0.name == stage }?.rows ?? []
+    }
+
+    /// Adds one epoch's figures (in their order) to `stage`'s rows and rewrites metrics.jsonl and metrics.csv.
+    ///
+    /// The files are always rebuilt whole from the stages' rows, so they hold each epoch once. When any
+    /// stage has a name (a lab that trains several times), every line starts with `"stage": "<name>"`
+    /// (a text column `stage` in metrics.csv), since the epochs count from 1 again in each stage; a run
+    /// with one unnamed stage writes no such column.
+    public func append(epochMetrics row: [(key: String, value: Double)], stage: String = "") throws {
         for (key, _) in row where !metricColumns.contains(key) { metricColumns.append(key) }
-        metrics.append(Dictionary(row, uniquingKeysWith: { _, last in last }))
+        let values = Dictionary(row, uniquingKeysWith: { _, last in last })
+        if let index = stages.firstIndex(where: { $0.name == stage }) {
+            stages[index].rows.append(values)
+        } else {
+            stages.append((stage, [values]))
+        }
         try writeMetrics()
     }
 
-    /// Replaces the figures with a resumed run's (from its checkpoint) and rewrites the files, dropping
-    /// any epoch written after that checkpoint.
-    public func restore(metrics rows: [[String: Double]], columns: [String]) throws {
-        metrics = rows
-        metricColumns = columns
+    /// Replaces `stage`'s rows with those of its checkpoint (a resumed run) and rewrites the files: epochs
+    /// written after that checkpoint are dropped, and the other stages' rows are kept, so a resumed
+    /// multi-stage run, restoring its stages one after another, ends with each row exactly once.
+    public func restore(metrics rows: [[String: Double]], columns: [String], stage: String = "") throws {
+        for key in columns where !metricColumns.contains(key) { metricColumns.append(key) }
         for row in rows { for key in row.keys.sorted() where !metricColumns.contains(key) { metricColumns.append(key) } }
+        if let index = stages.firstIndex(where: { $0.name == stage }) {
+            stages[index].rows = rows
+        } else {
+            stages.append((stage, rows))
+        }
         if !rows.isEmpty { try writeMetrics() }
     }
 
     private func writeMetrics() throws {
-        let lines = metrics.map { row -> String in
-            "{" + metricColumns.compactMap { key in row[key].map { "\"\(key)\":\(Self.number($0))" } }.joined(separator: ",") + "}"
+        let named = stages.contains { !$0.name.isEmpty }
+        var lines: [String] = [], csvRows: [String] = []
+        for (stage, rows) in stages {
+            for row in rows {
+                let fields = metricColumns.compactMap { key in row[key].map { "\"\(key)\":\(Self.number($0))" } }
+                lines.append("{" + ((named ? ["\"stage\":" + Self.jsonString(stage)] : []) + fields).joined(separator: ",") + "}")
+                let cells = metricColumns.map { row[$0].map(Self.csvNumber) ?? "" }
+                csvRows.append(((named ? [Self.csvText(stage)] : []) + cells).joined(separator: ","))
+            }
         }
         try writeFileAtomically(lines.joined(separator: "\n") + "\n", to: path("metrics.jsonl"))
-        let csv = ([metricColumns.joined(separator: ",")] + metrics.map { row in
-            metricColumns.map { row[$0].map(Self.csvNumber) ?? "" }.joined(separator: ",")
-        }).joined(separator: "\n") + "\n"
-        try writeFileAtomically(csv, to: path("metrics.csv"))
+        let header = ((named ? ["stage"] : []) + metricColumns).joined(separator: ",")
+        try writeFileAtomically(([header] + csvRows).joined(separator: "\n") + "\n", to: path("metrics.csv"))
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var escaped = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": escaped += "\\\""
+            case "\\": escaped += "\\\\"
+            case _ where scalar.value < 0x20: escaped += String(format: "\\u%04x", scalar.value)
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped + "\""
+    }
+
+    /// `text` as a CSV cell, quoted when it holds a comma, a quote or a line break.
+    static func csvText(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// The confusion matrix: rows are true classes, columns predicted ones.

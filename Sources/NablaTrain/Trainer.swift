@@ -10,6 +10,11 @@ public struct TrainerOptions {
     public var epochs: Int
     /// The checkpoint's file name in the run folder (a lab that trains several times names each).
     public var checkpointFile = "checkpoint.safetensors"
+    /// The name of this training within its run, when a run trains several times (one per optimiser,
+    /// say), each with its own `checkpointFile`. Its metrics rows carry it as `stage` in metrics.jsonl
+    /// and metrics.csv, and its checkpoint holds only its own rows: a resumed run restores each stage's
+    /// rows in turn and the files end with every epoch of every stage exactly once.
+    public var stage = ""
     /// Also write a checkpoint every this many steps (0: only at the end of each epoch).
     public var checkpointEvery = 0
     /// Stop (with a checkpoint) once this many steps have been taken in all, to simulate an interruption.
@@ -108,7 +113,7 @@ public final class Trainer<Task: TrainingTask> {
         var state = TrainerState()
         if options.resume {
             state = try checkpoint.restore(epochs: epochs)
-            try folder.restore(metrics: state.metrics, columns: state.metricColumns)
+            try folder.restore(metrics: state.metrics, columns: state.metricColumns, stage: options.stage)
             if state.completedEpochs > 0 || state.epochTotals.batches > 0 {
                 options.log("resuming \(folder.folder.path) after epoch \(state.completedEpochs)"
                             + (state.epochTotals.batches > 0 ? " and \(state.epochTotals.batches) batches of epoch \(state.completedEpochs + 1)" : "")
@@ -180,7 +185,7 @@ public final class Trainer<Task: TrainingTask> {
             let seconds = totals.seconds
             var row: [(key: String, value: Double)] = [("epoch", Double(epoch)), ("train_loss", totals.lossSum / Double(max(totals.samples, 1)))]
             row += totals.metricOrder.map { ("train_" + $0, totals.metricSums[$0]! / Double(max(totals.samples, 1))) }
-            var line = "epoch \(epoch)/\(epochs): train loss \(format(row[1].value))"
+            var line = (options.stage.isEmpty ? "" : options.stage + " ") + "epoch \(epoch)/\(epochs): train loss \(format(row[1].value))"
             if case .diverged = stop {} else {
                 task.setTraining(false)
                 let evaluation = try task.evaluate(epoch: epoch)
@@ -192,9 +197,9 @@ public final class Trainer<Task: TrainingTask> {
                     ("samples_per_s", Double(totals.samples) / max(seconds, 1e-9))]
             line += "  (\(String(format: "%.1f", seconds)) s, \(Int(Double(totals.samples) / max(seconds, 1e-9))) samples/s)"
             display.finishEpoch(line)
-            try folder.append(epochMetrics: row)
+            try folder.append(epochMetrics: row, stage: options.stage)
             state.trainingSeconds += seconds
-            state.metrics = folder.metrics
+            state.metrics = folder.metrics(ofStage: options.stage)
             state.metricColumns = folder.metricColumns
             if case .diverged(let step, _, let loss) = stop {
                 options.log("training stopped: the loss is \(loss) at step \(step) (epoch \(epoch), batch \(totals.batches)/\(batchCount)); "

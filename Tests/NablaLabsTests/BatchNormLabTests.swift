@@ -14,7 +14,7 @@ import Testing
         settings.learningRates = [0.1]
         settings.curvatureExamples = 64
         settings.powerIterations = 8
-        let result = try BatchNormLab.run(settings: settings, generator: RandomGenerator(seed: 4), data: syntheticSubset())
+        let result = try #require(try BatchNormLab.run(settings: settings, generator: RandomGenerator(seed: 4), data: syntheticSubset()))
         #expect(result.trainings.count == 2)
         for training in result.trainings {
             let losses = training.curve.trainingLoss
@@ -88,5 +88,7 @@ import Testing
         settings = .quick
         settings.learningRates = [0.1, -1]
         #expect { try settings.validate() } throws: { "\($0)".contains("'learning_rates'") }
+        settings.learningRates = [0.1, 0.01, 0.1]
+        #expect { try settings.validate() } throws: { "\($0)".contains("'learning_rates'") && "\($0)".contains("twice") }
     }
 }

@@ -13,7 +13,7 @@ import Testing
         settings.hiddenUnits = 3
         settings.trainingSteps = 100
         settings.gradientNormSteps = 60
-        let result = try CriticalPointsLab.run(settings: settings, generator: RandomGenerator(seed: 1))
+        let result = try #require(try CriticalPointsLab.run(settings: settings, generator: RandomGenerator(seed: 1)))
         #expect(result.runs.count == 2)
         #expect(result.parameterCount == 3 * 3 + 4 * 3 + 1)
         for run in result.runs {

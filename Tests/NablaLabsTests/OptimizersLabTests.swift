@@ -17,7 +17,7 @@ import Testing
     /// on both surfaces that start at the given point.
     @Test func everyMethodTrainsAndEveryPathStartsAtTheStart() throws {
         let settings = Self.tinySettings
-        let result = try OptimizersLab.run(settings: settings, generator: RandomGenerator(seed: 2), data: syntheticSubset())
+        let result = try #require(try OptimizersLab.run(settings: settings, generator: RandomGenerator(seed: 2), data: syntheticSubset()))
         #expect(result.curves.map(\.method) == OptimizersLab.Method.allCases)
         for curve in result.curves {
             let losses = curve.training.trainingLoss
@@ -41,10 +41,10 @@ import Testing
     }
 
     /// The same method and seed give the same curve: every method starts from the same weights and batches.
-    @Test func runsRepeat() {
+    @Test func runsRepeat() throws {
         let data = syntheticSubset()
-        let first = OptimizersLab.trainNetworks(data: data, settings: Self.tinySettings, seed: 9)
-        let second = OptimizersLab.trainNetworks(data: data, settings: Self.tinySettings, seed: 9)
+        let first = try #require(try OptimizersLab.trainNetworks(data: data, settings: Self.tinySettings, seed: 9, trainer: ScratchTrainer()))
+        let second = try #require(try OptimizersLab.trainNetworks(data: data, settings: Self.tinySettings, seed: 9, trainer: ScratchTrainer()))
         #expect(first.map(\.training.trainingLoss) == second.map(\.training.trainingLoss))
     }
 

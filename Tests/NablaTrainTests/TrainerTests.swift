@@ -118,3 +118,75 @@ import Testing
         #expect(outcome.stop == .finished && outcome.state.step == 0)
     }
 }
+
+/// A run that trains twice in one folder, as a lab does: two tasks, each its own stage and checkpoint.
+@Suite struct TwoStageRunTests {
+    static let stages: [(name: String, seed: UInt64, epochs: Int)] = [("first", 3, 2), ("second", 7, 3)]
+
+    /// Trains both stages in `folder`, stopping after `stopAfterSteps` steps in all, or resuming from the
+    /// checkpoints there (a stage without one starts fresh); returns the tasks and outcomes.
+    func run(_ folderURL: URL, stopAfterSteps: Int? = nil, resume: Bool = false) throws -> [(task: TwoModelTask, outcome: TrainingOutcome)] {
+        let folder = try RunFolderWriter(folder: folderURL, mode: resume ? .resume : .create(overwrite: false))
+        defer { folder.release() }
+        var done: [(task: TwoModelTask, outcome: TrainingOutcome)] = []
+        var stepsBefore = 0
+        for stage in Self.stages {
+            let task = TwoModelTask(seed: stage.seed, epochs: stage.epochs)
+            var options = quietOptions(epochs: stage.epochs)
+            options.stage = stage.name
+            options.checkpointFile = "checkpoint.\(stage.name).safetensors"
+            options.stopAfterSteps = stopAfterSteps.map { $0 - stepsBefore }.flatMap { $0 > 0 ? $0 : nil }
+            options.resume = resume && FileManager.default.fileExists(atPath: folder.path(options.checkpointFile))
+            let outcome = try Trainer(task: task, folder: folder, options: options).fit()
+            done.append((task, outcome))
+            stepsBefore += outcome.state.step
+            if !outcome.isOver { break }
+        }
+        return done
+    }
+
+    /// The lines of metrics.jsonl as (stage, epoch, train_loss bits): what must match between runs.
+    func metricLines(_ folder: URL) throws -> [String] {
+        let text = try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let loss = try #require(object["train_loss"] as? Double)
+            return "\(object["stage"] ?? "none") \(object["epoch"] ?? "none") \(loss.bitPattern) \(object["val_loss"] ?? "none")"
+        }
+    }
+
+    @Test func stoppingInTheSecondStageAndResumingIsBitExactWithEveryRowOnce() throws {
+        let root = temporaryRunFolder()
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let wholeURL = root.appendingPathComponent("whole")
+        let whole = try run(wholeURL)
+        let firstSteps = whole[0].outcome.state.step, total = firstSteps + whole[1].outcome.state.step
+        let reference = try metricLines(wholeURL)
+        #expect(reference.count == 5 && reference.first?.hasPrefix("first 1 ") == true && reference.last?.hasPrefix("second 3 ") == true)
+        let csv = try String(contentsOf: wholeURL.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 6 && csv[0].hasPrefix("stage,epoch,") && csv[1].hasPrefix("first,1,") && csv[5].hasPrefix("second,3,"))
+
+        let picker = RandomGenerator(seed: UInt64(Date().timeIntervalSince1970))
+        let perEpoch = whole[1].task.batchesPerEpoch
+        // After stage 2's first epoch (the case that was refused: the checkpoint held stage 1's rows too),
+        // inside its second epoch, and at a random step of stage 2.
+        let stops = [firstSteps + perEpoch, firstSteps + perEpoch + 2, firstSteps + Int(picker.next() % UInt64(total - firstSteps - 1)) + 1]
+        for stop in stops {
+            let folder = root.appendingPathComponent("stopped-\(stop)")
+            let interrupted = try run(folder, stopAfterSteps: stop)
+            #expect(interrupted.count == 2 && interrupted[1].outcome.stop == .interrupted, "stop \(stop)")
+            let checkpoint = try TrainingCheckpoint.read(folder.appendingPathComponent("checkpoint.second.safetensors").path)
+            let state = try #require(try checkpoint.record(TrainerState.self, forKey: "trainer"))
+            #expect(state.metrics.count == state.completedEpochs, "stage 2's checkpoint keeps only its own rows")
+            let resumed = try run(folder, resume: true)
+            #expect(resumed.count == 2 && resumed.allSatisfy { $0.outcome.stop == .finished })
+            for (index, pair) in zip(resumed, whole).enumerated() {
+                #expect(pair.0.task.parameterBits() == pair.1.task.parameterBits(), "stage \(index + 1), stopped at step \(stop) of \(total)")
+            }
+            #expect(try metricLines(folder) == reference, "stopped at step \(stop) of \(total)")
+            // Resuming a finished run changes nothing and still writes every row once.
+            _ = try run(folder, resume: true)
+            #expect(try metricLines(folder) == reference)
+        }
+    }
+}

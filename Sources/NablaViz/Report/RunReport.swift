@@ -73,25 +73,42 @@ public struct RunReport {
         return keys
     }
 
+    /// The most stages whose curves are drawn apart (two keys each: a legend of about twenty lines).
+    static let maximumStages = 10
+
     /// A line chart of every metric key accepted by `selects`, or why there is none.
     func curves(title: String, yLabel: String, fileName: String, selects: (String) -> Bool, kind: String) -> Result<Picture, RunFileError> {
         guard case .success(let rows) = folder.metrics else {
             return .failure(RunFileError(file: RunFolder.metricsFile, problem: "is missing or empty, so no \(kind) curve can be drawn"))
         }
-        let xKey = horizontalKey(rows)
-        let keys = columns(rows).filter { $0 != xKey && selects($0) }
+        // A run that trained several times names each training's rows with a `stage`; its epochs count
+        // from 1 in each stage, so each stage gets its own lines, by epoch — up to `maximumStages`
+        // stages, beyond which one line per key runs over the records in order.
+        var stages: [String] = []
+        for row in rows {
+            if let stage = row.first(where: { $0.key == "stage" })?.value.string, !stages.contains(stage) { stages.append(stage) }
+        }
+        let byStage = !stages.isEmpty && stages.count <= Self.maximumStages
+        let xKey = stages.isEmpty ? horizontalKey(rows) : byStage ? "epoch" : nil
+        let keys = columns(rows).filter { $0 != xKey && $0 != "stage" && selects($0) }
         guard !keys.isEmpty else {
             return .failure(RunFileError(file: RunFolder.metricsFile, problem: "has no \(kind) metrics (no key ending in \"\(kind)\")"))
         }
-        let series = keys.map { key in
-            var xs: [Double] = [], ys: [Double] = []
-            for (index, row) in rows.enumerated() {
-                guard let value = row.first(where: { $0.key == key })?.value.number else { continue }
-                let x = xKey.flatMap { name in row.first { $0.key == name }?.value.number } ?? Double(index + 1)
-                xs.append(x)
-                ys.append(value)
+        let groups: [(name: String?, rows: [(index: Int, row: [JSONMember])])] = byStage
+            ? stages.map { stage in (stage, rows.enumerated().filter { $0.element.first { $0.key == "stage" }?.value.string == stage }.map { ($0.offset, $0.element) }) }
+            : [(nil, rows.enumerated().map { ($0.offset, $0.element) })]
+        let series = groups.flatMap { group in
+            keys.compactMap { key -> LineChart.Series? in
+                var xs: [Double] = [], ys: [Double] = []
+                for (index, row) in group.rows {
+                    guard let value = row.first(where: { $0.key == key })?.value.number else { continue }
+                    let x = xKey.flatMap { name in row.first { $0.key == name }?.value.number } ?? Double(index + 1)
+                    xs.append(x)
+                    ys.append(value)
+                }
+                if group.name != nil && xs.isEmpty { return nil }
+                return LineChart.Series(name: group.name.map { "\($0) \(key)" } ?? key, x: xs, y: ys)
             }
-            return LineChart.Series(name: key, x: xs, y: ys)
         }
         // Losses often fall by orders of magnitude; a log axis keeps the late epochs readable.
         let all = series.flatMap(\.y).filter(\.isFinite)
