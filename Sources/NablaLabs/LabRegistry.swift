@@ -9,6 +9,7 @@ public enum LabRegistry {
         OptimizersLab(),
         BatchNormLab(),
         FashionClassifierLab.cnn,
+        GNNKarateLab(),
     ]
 
     /// The lab called `name`; throws `LabError` listing the known names otherwise.
