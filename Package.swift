@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Nabla",
     products: [
-        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaTrain", "NablaLabs"]),
+        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaGraph", "NablaTrain", "NablaLabs"]),
         .executable(name: "nabla", targets: ["nabla"]),
     ],
     dependencies: [
@@ -35,10 +35,12 @@ let package = Package(
         .target(name: "NablaClassic", dependencies: ["Nabla", "NablaData", "CNablaBLAS"]),
         // Adversarial attacks, defences and explanations of image classifiers, in pixel space.
         .target(name: "NablaTrust", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaViz"]),
+        // Graph neural networks: graphs, their builders and data sets, message-passing layers and readouts.
+        .target(name: "NablaGraph", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaClassic"]),
         // The one training loop: tasks with named models and optimisers, run folders, progress, metrics, checkpoints and resume.
         .target(name: "NablaTrain", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz"]),
         // The course labs, one file each, built on NablaTrain; `nabla lab` runs them.
-        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust"]),
+        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust", "NablaGraph"]),
         .executableTarget(
             name: "nabla",
             dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaTrain", "NablaLabs", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "NablaCommandLineTests", dependencies: ["nabla", "Nabla", "NablaViz", "NablaData", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "NablaTrainTests", dependencies: ["NablaTrain", "NablaLabs", "NablaViz", "NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaTrustTests", dependencies: ["NablaTrust", "NablaLabs", "NablaCheckpoint", "NablaOptim", "NablaData", "NablaNN", "Nabla", "NablaTestSupport"]),
+        .testTarget(name: "NablaGraphTests", dependencies: ["NablaGraph", "Nabla", "NablaNN", "NablaTestSupport"]),
         .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "NablaClassic", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -9,6 +9,7 @@ public enum LabRegistry {
         OptimizersLab(),
         BatchNormLab(),
         FashionClassifierLab.cnn,
+        GNNKarateLab(),
         AttackLab(),
     ]
 
