@@ -15,6 +15,14 @@ import Testing
         }
         var withInfinity = good
         withInfinity[0, 0] = -.infinity
+        // PCA's covariance route finds bad values through its column means, not a pass of its own.
+        expectClassicError(.nonFiniteValue, containing: ["PCA", "-infinity", "row 0, column 0"]) {
+            _ = try PrincipalComponentAnalysis(componentCount: 1).fit(withInfinity)
+        }
+        let overflowing = Matrix(rows: [[1e308, 1], [1e308, 2], [-1e308, 4]])
+        expectClassicError(.nonFiniteValue, containing: ["PCA", "overflow"]) {
+            _ = try PrincipalComponentAnalysis(componentCount: 1).fit(overflowing)
+        }
         expectClassicError(.nonFiniteValue, containing: ["logistic regression", "-infinity"]) {
             _ = try LogisticRegression().fit(withInfinity, labels: labels)
         }

@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func float32DataAreMultipliedInFloat32AndStayAccurate() throws {
-        // 10,000 samples (three covariance blocks) of float32 values around 100 with spreads of 1 to 5:
+        // 10,000 samples (two covariance blocks) of float32 values around 100 with spreads of 1 to 5:
         // centring before rounding keeps the float32 products accurate where forming XᵀX uncentred and
         // subtracting n·μμᵀ would lose about four digits to cancellation.
         let rows = 10_000, columns = 12

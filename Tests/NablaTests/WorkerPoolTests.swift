@@ -41,6 +41,21 @@ import Glibc
         }
     }
 
+    @Test func restedWorkersSleepAndWakeForTheNextLoop() {
+        // Polling for ten seconds unless told to rest: each loop after a rest finds them asleep.
+        let pool = WorkerPool(workers: 2, spinNanoseconds: 10_000_000_000)
+        for round in 0..<20 {
+            pool.rest()
+            usleep(200)
+            let visits = Visits(64)
+            #expect(pool.perform(iterations: 64) { item in
+                visits.visit(item)
+                if item.isMultiple(of: 16) { usleep(100) }
+            })
+            #expect(visits.eachOnce, "round \(round)")
+        }
+    }
+
     @Test func aLoopInsideALoopRunsOnDispatch() {
         let pool = WorkerPool(workers: 1, spinNanoseconds: 1_000_000)
         let inner = Visits(8 * 16)

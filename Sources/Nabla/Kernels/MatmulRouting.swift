@@ -88,13 +88,14 @@ enum ProductRouting {
     /// Times each candidate on the product into a scratch matrix: one untimed call each (OpenBLAS's
     /// threads start, caches fill), then rounds in alternating order, keeping each candidate's best.
     /// A round is at least about 10 µs of work, so timer resolution does not decide; products of more
-    /// than 2²⁸ multiply-adds get one round, so deciding stays a small part of a large program's time.
+    /// than 2²⁸ multiply-adds get two rounds, so deciding stays a small part of a large program's time
+    /// (one round let a single disturbed call pick the slower route at 1024 × 1024).
     private static func fastest(_ candidates: [ProductRoute], _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int,
                                 _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>,
                                 _ ldb: Int) -> ProductRoute {
         let multiplyAdds = max(m * n * k, 1)
         let calls = min(max(1, (1 << 20) / multiplyAdds), 256)
-        let rounds = multiplyAdds > 1 << 28 ? 1 : multiplyAdds > 1 << 25 ? 2 : 3
+        let rounds = multiplyAdds > 1 << 28 ? 2 : 3
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
         defer { scratch.deallocate() }
         func run(_ route: ProductRoute) {
@@ -129,6 +130,7 @@ enum ProductRouting {
         case .nablaSplit:
             splitNablaProduct(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
         case .openBLASThreaded:
+            WorkerPool.shared.rest()   // OpenBLAS's threads want the cores Nabla's workers poll on
             openblas_set_num_threads(Int32(Parallelism.cores))
             openBLASProduct(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: accumulate)
             openblas_set_num_threads(1)

@@ -43,6 +43,8 @@ final class WorkerPool: @unchecked Sendable {
     /// Workers inside the current loop; the caller waits for zero before its body goes out of scope.
     private let participants = Atomic<Int>(0)
     private let nextItem = Atomic<Int>(0)
+    /// Bumped by `rest()`: a polling worker that sees it change stops polling and sleeps.
+    private let restRequests = Atomic<Int>(0)
     // Written by the caller before `isClosed` opens the loop, read by workers only after they see it open.
     private var itemCount = 0
     private var body: ((Int) -> Void)?
@@ -120,15 +122,22 @@ final class WorkerPool: @unchecked Sendable {
         if let body { claimItems(body, count: itemCount) }
     }
 
-    /// Polls for a generation other than `seen`, then sleeps until one is posted.
+    /// Sends the polling workers to sleep now rather than at the end of their polling time.
+    func rest() {
+        restRequests.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// Polls for a generation other than `seen` (until the polling time ends or `rest()` is called),
+    /// then sleeps until one is posted.
     private func waitForLoop(after seen: Int) -> Int {
         let deadline = monotonicNanoseconds() + spinNanoseconds
+        let rests = restRequests.load(ordering: .relaxed)
         var polls = 0
         while true {
             let current = generation.load(ordering: .acquiring)
             if current != seen { return current }
             polls += 1
-            if polls & 63 == 0, monotonicNanoseconds() >= deadline { break }
+            if polls & 15 == 0, monotonicNanoseconds() >= deadline || restRequests.load(ordering: .relaxed) != rests { break }
             sched_yield()
         }
         pthread_mutex_lock(sleepLock)

@@ -9,7 +9,8 @@ import Nabla
 ///   `C = XcᵀXc / (n − 1)` (scikit-learn's `svd_solver="covariance_eigh"`), then finds only the top
 ///   `k` eigenpairs (`dsyevr`). Like scikit-learn, which computes in its input's dtype, data whose
 ///   values are all float32 numbers (images, float32 tensors) are multiplied in float32, centred in
-///   float64 first and summed in float64 blocks (see `centeredCovariance`); other data in float64.
+///   float64 first and summed in float64 blocks (see `centeredCovariance`), and its eigenpairs found
+///   in float32; other data in float64.
 ///   The same subspace as the SVD and far faster for tall data: 60,000 × 784 in a fraction of a
 ///   second. Otherwise it takes the SVD of `Xc` (`dgesdd`).
 /// - `.randomized`: Halko, Martinsson and Tropp (2011): project onto `k + 10` random directions,
@@ -83,8 +84,12 @@ public struct PrincipalComponentAnalysis: Sendable {
 
     public func fit(_ features: Matrix) throws -> Model {
         let method = "PCA"
-        try validate(features, method: method, minimumRows: 2)
         let n = features.rowCount, width = features.columnCount
+        // The covariance path's column means see every value: a NaN or infinity makes its column's
+        // mean non-finite, and only then is the data searched for it (one pass over 60,000 images
+        // fewer, about 10 ms of 0.28 s).
+        let meansCheckValues = solver == .full && n >= width
+        try validate(features, method: method, minimumRows: 2, checkingValues: !meansCheckValues)
         let limit = min(n, width)
         if componentCount < 1 || componentCount > limit {
             throw ClassicError(.tooManyComponents, method: method,
@@ -96,10 +101,16 @@ public struct PrincipalComponentAnalysis: Sendable {
         case .full where n >= width:
             // C = XcᵀXc / (n − 1), centred block by block (no full-size centred copy), in the precision
             // the data carry; then only the top eigenpairs (dsyevr), ascending.
-            let covariance: Matrix
-            (mean, covariance, _) = centeredCovariance(features, alpha: 1 / Double(n - 1))
+            let covariance: Matrix, singlePrecision: Bool
+            (mean, covariance, singlePrecision) = centeredCovariance(features, alpha: 1 / Double(n - 1))
+            if mean.contains(where: { !$0.isFinite }) {
+                try checkFinite(features.values, columns: width, method: method)
+                throw ClassicError(.nonFiniteValue, method: method,
+                                   "the data's column sums overflow (values near ±1.8e308); rescale the features first")
+            }
             totalVariance = (0..<width).reduce(0) { $0 + covariance[$1, $1] }
-            let (values, vectors) = try symmetricEigenpairs(covariance, indices: (width - componentCount)...(width - 1), method: method)
+            let (values, vectors) = try symmetricEigenpairs(covariance, indices: (width - componentCount)...(width - 1),
+                                                            method: method, singlePrecision: singlePrecision)
             components = Matrix(rowCount: componentCount, columnCount: width)
             variances = []
             for position in 0..<componentCount {

@@ -1,4 +1,5 @@
 import CNablaBLAS
+import Nabla
 
 /// The column means of `features` and `(X − 1μᵀ)ᵀ(X − 1μᵀ) · alpha`, centred block by block without a
 /// full-size centred copy, in the precision the data carry.
@@ -11,9 +12,11 @@ import CNablaBLAS
 /// uncentred and subtracts `n μμᵀ`, which cancels when the means are large against the spread), and
 /// each `ssyrk` sums only `blockRows` rows before its result is added into a float64 total, so
 /// round-off grows with the block, not with the data set. Other data go through `dsyrk` in float64.
+/// (The block is 8,192 rows because each `ssyrk` call costs a start-up: on 60,000 × 784 images,
+/// 4,096-row blocks took about 20% longer than one call over all rows; 8,192 rows recover most of it.)
 ///
 /// Blocks have a fixed size, so the result does not depend on the number of cores.
-func centeredCovariance(_ features: Matrix, alpha: Double, blockRows: Int = 4096)
+func centeredCovariance(_ features: Matrix, alpha: Double, blockRows: Int = 8192)
     -> (mean: [Double], covariance: Matrix, singlePrecision: Bool) {
     let rowCount = features.rowCount, width = features.columnCount
     var covariance = Matrix(rowCount: width, columnCount: width)
@@ -25,42 +28,41 @@ func centeredCovariance(_ features: Matrix, alpha: Double, blockRows: Int = 4096
     let doubleBlock = UnsafeMutablePointer<Double>.allocate(capacity: singlePrecision ? 0 : rowsPerBlock * width)
     let partial = UnsafeMutablePointer<Float>.allocate(capacity: singlePrecision ? width * width : 0)
     defer { singleBlock.deallocate(); doubleBlock.deallocate(); partial.deallocate() }
-    // OpenBLAS may have been left at one thread by Nabla's tensor products; this product wants every core.
-    let previousThreads = openblas_get_num_threads()
-    openblas_set_num_threads(Int32(Cores.count))
-    defer { openblas_set_num_threads(previousThreads) }
-    features.values.withUnsafeBufferPointer { source in
-        covariance.values.withUnsafeMutableBufferPointer { output in
-            let input = UncheckedPointer(source.baseAddress!)
-            let singleTarget = UncheckedPointer(singleBlock), doubleTarget = UncheckedPointer(doubleBlock)
-            for blockIndex in 0..<blockCount {
-                let start = blockIndex * blockRows, rows = min(blockRows, rowCount - start)
-                parallelRanges(rows, minimumPerChunk: 256) { range in
-                    for local in range {
-                        let from = input.pointer + (start + local) * width
-                        if singlePrecision {
-                            let to = singleTarget.pointer + local * width
-                            for column in 0..<width { to[column] = Float(from[column] - mean[column]) }
-                        } else {
-                            let to = doubleTarget.pointer + local * width
-                            for column in 0..<width { to[column] = from[column] - mean[column] }
+    withAllCoresForBLAS {
+        features.values.withUnsafeBufferPointer { source in
+            covariance.values.withUnsafeMutableBufferPointer { output in
+                let input = UncheckedPointer(source.baseAddress!)
+                let singleTarget = UncheckedPointer(singleBlock), doubleTarget = UncheckedPointer(doubleBlock)
+                for blockIndex in 0..<blockCount {
+                    let start = blockIndex * blockRows, rows = min(blockRows, rowCount - start)
+                    parallelRanges(rows, minimumPerChunk: 256) { range in
+                        for local in range {
+                            let from = input.pointer + (start + local) * width
+                            if singlePrecision {
+                                let to = singleTarget.pointer + local * width
+                                for column in 0..<width { to[column] = Float(from[column] - mean[column]) }
+                            } else {
+                                let to = doubleTarget.pointer + local * width
+                                for column in 0..<width { to[column] = from[column] - mean[column] }
+                            }
                         }
                     }
-                }
-                if singlePrecision {
-                    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(width), Int32(rows), 1,
-                                singleBlock, Int32(width), 0, partial, Int32(width))
-                    for row in 0..<width {
-                        for column in row..<width { output[row * width + column] += Double(partial[row * width + column]) }
+                    Parallelism.restWorkers()   // the centring above woke them; the product wants every core
+                    if singlePrecision {
+                        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(width), Int32(rows), 1,
+                                    singleBlock, Int32(width), 0, partial, Int32(width))
+                        for row in 0..<width {
+                            for column in row..<width { output[row * width + column] += Double(partial[row * width + column]) }
+                        }
+                    } else {
+                        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(width), Int32(rows), 1,
+                                    doubleBlock, Int32(width), 1, output.baseAddress, Int32(width))
                     }
-                } else {
-                    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(width), Int32(rows), 1,
-                                doubleBlock, Int32(width), 1, output.baseAddress, Int32(width))
                 }
-            }
-            for row in 0..<width {
-                for column in row..<width { output[row * width + column] *= alpha }
-                for column in 0..<row { output[row * width + column] = output[column * width + row] }
+                for row in 0..<width {
+                    for column in row..<width { output[row * width + column] *= alpha }
+                    for column in 0..<row { output[row * width + column] = output[column * width + row] }
+                }
             }
         }
     }

@@ -1,3 +1,5 @@
+import Nabla
+
 /// An input that a classical method cannot work with: empty data, NaN or infinity, a single class,
 /// more components than features, mismatched lengths, a bad setting. Its description names the method
 /// and says what is wrong, so a command-line tool can print it as it is.
@@ -46,8 +48,10 @@ public struct ClassicError: Error, CustomStringConvertible, Equatable, Sendable 
 
 // MARK: - Checks shared by every method
 
-/// Throws unless the matrix has at least `minimumRows` rows, at least one column, and only finite values.
-func validate(_ features: Matrix, method: String, minimumRows: Int = 1, name: String = "the data") throws {
+/// Throws unless the matrix has at least `minimumRows` rows, at least one column, and only finite values
+/// (unless `checkingValues` is false: for a method whose first pass over the data sees them anyway).
+func validate(_ features: Matrix, method: String, minimumRows: Int = 1, name: String = "the data",
+              checkingValues: Bool = true) throws {
     if features.rowCount == 0 || features.columnCount == 0 {
         throw ClassicError(.emptyData, method: method,
                            "\(name) is empty (\(features.rowCount) samples × \(features.columnCount) features); give at least \(minimumRows) sample\(minimumRows == 1 ? "" : "s") with at least one feature")
@@ -56,23 +60,28 @@ func validate(_ features: Matrix, method: String, minimumRows: Int = 1, name: St
         throw ClassicError(.emptyData, method: method,
                            "\(name) has \(features.rowCount) sample\(features.rowCount == 1 ? "" : "s"); this method needs at least \(minimumRows)")
     }
-    try checkFinite(features.values, columns: features.columnCount, method: method, name: name)
+    if checkingValues { try checkFinite(features.values, columns: features.columnCount, method: method, name: name) }
 }
 
 /// Throws at the first NaN or infinity, naming its row and column.
 func checkFinite(_ values: [Double], columns: Int, method: String, name: String = "the data") throws {
-    // A sum of finite values is finite unless it overflows, so one fast pass usually settles it.
-    var total = 0.0
-    values.withUnsafeBufferPointer { buffer in
-        var partial = (0.0, 0.0, 0.0, 0.0)
-        var index = 0
-        while index + 4 <= buffer.count {
-            partial.0 += buffer[index] * 0; partial.1 += buffer[index + 1] * 0
-            partial.2 += buffer[index + 2] * 0; partial.3 += buffer[index + 3] * 0
-            index += 4
-        }
-        while index < buffer.count { partial.0 += buffer[index] * 0; index += 1 }
-        total = partial.0 + partial.1 + partial.2 + partial.3
+    // x · 0 is 0 for finite x and NaN for NaN or ±infinity, so one fast pass (over all cores: it reads
+    // the whole data set, hundreds of megabytes for images) usually settles it.
+    if values.isEmpty { return }
+    let total = values.withUnsafeBufferPointer { buffer in
+        let base = UncheckedPointer(buffer.baseAddress!)
+        return parallelChunkResults(buffer.count, minimumPerChunk: 1 << 18) { range -> Double in
+            var partial = (0.0, 0.0, 0.0, 0.0)
+            var index = range.lowerBound
+            let values = base.pointer
+            while index + 4 <= range.upperBound {
+                partial.0 += values[index] * 0; partial.1 += values[index + 1] * 0
+                partial.2 += values[index + 2] * 0; partial.3 += values[index + 3] * 0
+                index += 4
+            }
+            while index < range.upperBound { partial.0 += values[index] * 0; index += 1 }
+            return partial.0 + partial.1 + partial.2 + partial.3
+        }.reduce(0, +)
     }
     if total == 0 { return }   // x * 0 is 0 for finite x and NaN for NaN or ±infinity
     if let position = values.firstIndex(where: { !$0.isFinite }) {

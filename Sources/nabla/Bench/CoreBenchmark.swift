@@ -62,7 +62,10 @@ struct CoreBenchmark: ParsableCommand {
                     { matmul(a, b)[0, 0] },
                     {
                         // OpenBLAS with its own threads on every core, as a program calling it directly
-                        // would run it (Nabla keeps OpenBLAS at one thread between its own calls).
+                        // would run it (Nabla keeps OpenBLAS at one thread between its own calls), and
+                        // Nabla's workers asleep: polling still for Nabla's turn, they would take turns
+                        // on OpenBLAS's cores and flatter Nabla.
+                        Parallelism.restWorkers()
                         openblas_set_num_threads(cores)
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n),
                                     1, left.baseAddress, Int32(n), right.baseAddress, Int32(n), 0, product, Int32(n))
