@@ -24,6 +24,20 @@ import Testing
         expectClose(rows.grad!, [0, 0, 0.6, 0.8], "∂Σ‖row‖/∂rows", tolerance: .exact)
     }
 
+    @Test func aFullSumSharedAmongTheCoresEqualsTheSerialSumOnAnyCoreCount() {
+        // 300,001 elements: long enough that the cores share the row's blocks, with a ragged last block.
+        let count = 300_001
+        let x = RandomGenerator(seed: 5).uniform([count], low: -1, high: 2)
+        let serial = x.withUnsafeBufferPointer { reduceRow($0.baseAddress!, count: count, kind: .sum) }
+        var exact: Double = 0
+        x.withUnsafeBufferPointer { for value in $0 { exact += Double(value) } }
+        #expect(abs(Double(serial) - exact) <= 1e-6 * abs(exact), "serial \(serial) against \(exact)")
+        for cores in [1, 2, 3, 8, 64] {
+            let shared = withCoreCount(cores) { x.sum().item }
+            #expect(shared == serial, "\(cores) cores: \(shared) against \(serial)")
+        }
+    }
+
     @Test func normGradientsAwayFromZeroMatchTheFormula() {
         // d‖x‖₂/dx = x / ‖x‖; d‖x‖ₚ/dx = sign(x)|x|^(p−1) / ‖x‖^(p−1).
         let values: [Float] = [1, -2, 2]
