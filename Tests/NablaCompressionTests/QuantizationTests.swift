@@ -76,3 +76,28 @@ import Testing
         #expect(try percentile.quantization().scale < 0.01)
     }
 }
+
+@Suite struct QuantizedModelTests {
+    func smallNetwork(_ generator: RandomGenerator) -> Sequential {
+        Sequential(Conv2d(inputChannels: 1, outputChannels: 4, kernelSize: 3, padding: 1, generator: generator), ReLU(),
+                   MaxPool2d(kernelSize: 2), Flatten(), Linear(inputSize: 4 * 4 * 4, outputSize: 3, generator: generator))
+    }
+
+    @Test func calibratedModelFollowsTheFloatModel() throws {
+        let generator = RandomGenerator(seed: 5)
+        let model = smallNetwork(generator)
+        let images = generator.uniform([16, 1, 8, 8])
+        let quantized = try QuantizedSequential(model, calibration: [images]) { try PercentileObserver(percentile: 100) }
+        let float = model(images).scalars, int8 = quantized(images).scalars
+        let largest = float.map { abs($0) }.max()!
+        for index in float.indices { #expect(abs(float[index] - int8[index]) < 0.05 * largest) }
+    }
+
+    @Test func anEmptyCalibrationSetIsRefused() {
+        let model = smallNetwork(RandomGenerator(seed: 6))
+        #expect(throws: CompressionError.emptyCalibrationSet) { try QuantizedSequential(model, calibration: []) { MinMaxObserver() } }
+        #expect(throws: CompressionError.emptyCalibrationSet) {
+            try QuantizedSequential(model, calibration: [Tensor.zeros([0, 1, 8, 8])]) { MinMaxObserver() }
+        }
+    }
+}
