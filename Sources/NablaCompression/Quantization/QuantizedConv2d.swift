@@ -15,6 +15,9 @@ public final class QuantizedConv2d {
     public let paddingAfter: Size2
     public let dilation: Size2
     private let rowSums: [Int32]
+    private let rescaling = Int8Rescaling()
+    private var image: [UInt8] = []
+    private var patches: [UInt8] = []
 
     public init(weights: PerChannelWeights, bias: [Float]?, input: AffineQuantization, stride: Size2,
                 paddingBefore: Size2, paddingAfter: Size2, dilation: Size2) {
@@ -57,30 +60,30 @@ public final class QuantizedConv2d {
         let (kernelHeight, kernelWidth) = (weights.shape[2], weights.shape[3])
         let outputHeight = (height + paddingBefore.height + paddingAfter.height - dilation.height * (kernelHeight - 1) - 1) / stride.height + 1
         let outputWidth = (width + paddingBefore.width + paddingAfter.width - dilation.width * (kernelWidth - 1) - 1) / stride.width + 1
-        var image = [UInt8](repeating: 0, count: x.count)
+        if image.count != x.count { image = [UInt8](repeating: 0, count: x.count) }
         x.contiguous().withUnsafeBufferPointer { values in
             image.withUnsafeMutableBufferPointer { input.quantize(values, into: $0) }
         }
         let depth = channels * kernelHeight * kernelWidth
         let pixels = outputHeight * outputWidth
+        if patches.count != batch * pixels * depth { patches = [UInt8](repeating: 0, count: batch * pixels * depth) }
         let zeroCode = UInt8(input.zeroPoint)
-        var patches = [UInt8](repeating: zeroCode, count: batch * pixels * depth)
+        let (stride, paddingBefore, dilation) = (self.stride, self.paddingBefore, self.dilation)
         patches.withUnsafeMutableBufferPointer { patch in
             image.withUnsafeBufferPointer { source in
+                var offset = 0
                 for sample in 0..<batch {
                     for outputRow in 0..<outputHeight {
                         for outputColumn in 0..<outputWidth {
-                            let base = ((sample * outputHeight + outputRow) * outputWidth + outputColumn) * depth
-                            var offset = base
                             for channel in 0..<channels {
                                 let plane = (sample * channels + channel) * height * width
                                 for kernelRow in 0..<kernelHeight {
                                     let row = outputRow * stride.height - paddingBefore.height + kernelRow * dilation.height
+                                    let rowInside = row >= 0 && row < height
                                     for kernelColumn in 0..<kernelWidth {
                                         let column = outputColumn * stride.width - paddingBefore.width + kernelColumn * dilation.width
-                                        if row >= 0, row < height, column >= 0, column < width {
-                                            patch[offset] = source[plane + row * width + column]
-                                        }
+                                        // Padding holds the zero point's code, which stands for exactly 0.
+                                        patch[offset] = rowInside && column >= 0 && column < width ? source[plane + row * width + column] : zeroCode
                                         offset += 1
                                     }
                                 }
@@ -90,10 +93,11 @@ public final class QuantizedConv2d {
                 }
             }
         }
-        // (N·H'·W', out) → (N, out, H', W').
-        let flat = Int8Rescaling.product(codes: patches, rows: batch * pixels, weights: weights, rowSums: rowSums,
-                                         bias: bias, input: input)
-        return flat.reshaped([batch, pixels, outputChannels]).transposed(1, 2).contiguous()
-            .reshaped([batch, outputChannels, outputHeight, outputWidth])
+        return Tensor(shape: [batch, outputChannels, outputHeight, outputWidth]) { result in
+            patches.withUnsafeBufferPointer { codes in
+                rescaling.product(codes: codes.baseAddress!, rows: batch * pixels, pixels: pixels, weights: weights, rowSums: rowSums,
+                                  bias: bias, input: input, into: result)
+            }
+        }
     }
 }

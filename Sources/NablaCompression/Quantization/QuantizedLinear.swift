@@ -12,6 +12,8 @@ public final class QuantizedLinear {
     public let bias: [Float]
     public let input: AffineQuantization
     private let rowSums: [Int32]
+    private let rescaling = Int8Rescaling()
+    private var codes: [UInt8] = []
 
     public init(weights: PerChannelWeights, bias: [Float]?, input: AffineQuantization) {
         precondition(weights.shape.count == 2, "QuantizedLinear: expected a weight (out, in), got \(weights.shape)")
@@ -33,36 +35,49 @@ public final class QuantizedLinear {
         precondition(x.rank == 2 && x.shape[1] == inputSize,
                      "QuantizedLinear: expected input (N, \(inputSize)), got \(x.shape)")
         let rows = x.shape[0]
-        var codes = [UInt8](repeating: 0, count: rows * inputSize)
+        if codes.count != rows * inputSize { codes = [UInt8](repeating: 0, count: rows * inputSize) }
         x.contiguous().withUnsafeBufferPointer { values in
             codes.withUnsafeMutableBufferPointer { input.quantize(values, into: $0) }
         }
-        return Int8Rescaling.product(codes: codes, rows: rows, weights: weights, rowSums: rowSums, bias: bias, input: input)
+        return Tensor(shape: [rows, outputSize]) { result in
+            codes.withUnsafeBufferPointer { codes in
+                rescaling.product(codes: codes.baseAddress!, rows: rows, pixels: 1, weights: weights, rowSums: rowSums,
+                                  bias: bias, input: input, into: result)
+            }
+        }
     }
 }
 
-/// The shared tail of the int8 layers: the integer product and its rescaling to float.
-enum Int8Rescaling {
-    /// (rows, outputs) floats from activation codes (rows, depth) and the layer's weights (outputs, depth).
-    static func product(codes: [UInt8], rows: Int, weights: PerChannelWeights, rowSums: [Int32], bias: [Float],
-                        input: AffineQuantization) -> Tensor {
+/// The shared tail of the int8 layers: the integer product and its rescaling to float. Holds the
+/// scratch buffers a layer reuses from call to call (fresh ones for every batch would spend more time in
+/// page faults than in the product), so one layer must not run on two threads at once.
+final class Int8Rescaling {
+    private var accumulators: [Int32] = []
+
+    /// Floats from activation codes (rows, depth) and the layer's weights (outputs, depth). Row r and
+    /// output o go to `result[(r / pixels · outputs + o) · pixels + r % pixels]`: with `pixels` 1 that is
+    /// (rows, outputs); with a convolution's pixels per image it is (N, outputs, H', W').
+    func product(codes: UnsafePointer<UInt8>, rows: Int, pixels: Int, weights: PerChannelWeights, rowSums: [Int32],
+                 bias: [Float], input: AffineQuantization, into result: UnsafeMutableBufferPointer<Float>) {
         let outputs = weights.outputs, depth = weights.rowLength
-        var accumulators = [Int32](repeating: 0, count: rows * outputs)
-        codes.withUnsafeBufferPointer { a in
+        if accumulators.count < rows * outputs { accumulators = [Int32](repeating: 0, count: rows * outputs) }
+        accumulators.withUnsafeMutableBufferPointer { c in
             weights.codes.withUnsafeBufferPointer { b in
-                accumulators.withUnsafeMutableBufferPointer { c in
-                    Int8MatrixProduct.multiply(rows: rows, columns: outputs, depth: depth, a.baseAddress!, b.baseAddress!,
-                                               into: c.baseAddress!)
-                }
+                Int8MatrixProduct.multiply(rows: rows, columns: outputs, depth: depth, codes, b.baseAddress!, into: c.baseAddress!)
             }
-        }
-        let multipliers = weights.scales.map { $0 * input.scale }
-        let corrections = rowSums.map { $0 * input.zeroPoint }
-        return Tensor(shape: [rows, outputs]) { result in
-            for row in 0..<rows {
-                for column in 0..<outputs {
-                    let index = row * outputs + column
-                    result[index] = Float(accumulators[index] - corrections[column]) * multipliers[column] + bias[column]
+            let multipliers = weights.scales.map { $0 * input.scale }
+            let corrections = rowSums.map { $0 * input.zeroPoint }
+            multipliers.withUnsafeBufferPointer { multiplier in
+                corrections.withUnsafeBufferPointer { correction in
+                    bias.withUnsafeBufferPointer { bias in
+                        for row in 0..<rows {
+                            let image = row / pixels, pixel = row - image * pixels
+                            let base = image * outputs * pixels + pixel
+                            for column in 0..<outputs {
+                                result[base + column * pixels] = Float(c[row * outputs + column] &- correction[column]) * multiplier[column] + bias[column]
+                            }
+                        }
+                    }
                 }
             }
         }
