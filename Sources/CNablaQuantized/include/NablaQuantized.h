@@ -14,4 +14,20 @@ bool nabla_int8_vnni_available(void);
 void nabla_int8_matrix_product(long m, long n, long k,
                                const uint8_t *a, const int8_t *b, int32_t *c, bool use_vnni);
 
+/// Unfolds unsigned 8-bit images (batch, channels, height, width) into patches (batch·H'·W', channels·kh·kw),
+/// one row per output pixel in the weight's (channel, kernel row, kernel column) order; taps outside the
+/// image hold `padding_code`.
+void nabla_uint8_unfold(long batch, long channels, long height, long width, long kernel_height, long kernel_width,
+                        long stride_height, long stride_width, long padding_top, long padding_left,
+                        long dilation_height, long dilation_width, long output_height, long output_width,
+                        const uint8_t *images, uint8_t padding_code, uint8_t *patches);
+
+/// Rescales int32 products (rows, outputs) to float: out = (acc − correction[o])·multiplier[o] + bias[o],
+/// then max(out, 0) when `relu`. Row r, output o goes to result[(r / pixels · outputs + o) · pixels + r % pixels].
+void nabla_int8_rescale(long rows, long outputs, long pixels, const int32_t *accumulators, const int32_t *corrections,
+                        const float *multipliers, const float *bias, bool relu, float *result);
+
+/// Affine quantisation of `count` floats: clamp(round_half_even(x · inverse_scale) + zero_point, 0, 255).
+void nabla_uint8_quantize(long count, const float *values, float inverse_scale, int32_t zero_point, uint8_t *codes);
+
 #endif

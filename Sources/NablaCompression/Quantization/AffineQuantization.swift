@@ -1,5 +1,8 @@
+import CNablaQuantized
+
 /// Per-tensor affine quantisation to unsigned 8 bits: q = clamp(round(x / scale) + zeroPoint, 0, 255),
 /// x̂ = (q − zeroPoint)·scale. The range always includes 0 so that zero (padding, ReLU output) is exact.
+/// Values are multiplied by 1/scale (as the int8 layers do), so scalar and buffer codes agree.
 public struct AffineQuantization: Equatable, Sendable {
     public let scale: Float
     public let zeroPoint: Int32
@@ -23,7 +26,7 @@ public struct AffineQuantization: Equatable, Sendable {
     /// The 8-bit code of `value`.
     @inline(__always)
     public func quantize(_ value: Float) -> UInt8 {
-        let code = (value / scale).rounded(.toNearestOrEven) + Float(zeroPoint)
+        let code = (value * (1 / scale)).rounded(.toNearestOrEven) + Float(zeroPoint)
         return UInt8(min(max(code, 0), 255))
     }
 
@@ -34,11 +37,8 @@ public struct AffineQuantization: Equatable, Sendable {
     /// Codes for every value, in order.
     public func quantize(_ values: UnsafeBufferPointer<Float>, into codes: UnsafeMutableBufferPointer<UInt8>) {
         precondition(values.count == codes.count, "AffineQuantization.quantize: \(values.count) values, \(codes.count) codes")
-        let inverse = 1 / scale, zero = Float(zeroPoint)
-        for index in 0..<values.count {
-            let code = (values[index] * inverse).rounded(.toNearestOrEven) + zero
-            codes[index] = UInt8(min(max(code, 0), 255))
-        }
+        guard let source = values.baseAddress, let target = codes.baseAddress else { return }
+        nabla_uint8_quantize(values.count, source, 1 / scale, zeroPoint, target)
     }
 }
 

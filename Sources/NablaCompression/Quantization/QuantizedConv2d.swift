@@ -1,3 +1,4 @@
+import CNablaQuantized
 import Nabla
 import NablaNN
 
@@ -15,6 +16,8 @@ public final class QuantizedConv2d {
     public let paddingAfter: Size2
     public let dilation: Size2
     private let rowSums: [Int32]
+    /// Whether a ReLU that followed the layer is applied while rescaling (set by `QuantizedSequential`).
+    public var fusedReLU = false
     private let rescaling = Int8Rescaling()
     private var image: [UInt8] = []
     private var patches: [UInt8] = []
@@ -68,35 +71,24 @@ public final class QuantizedConv2d {
         let pixels = outputHeight * outputWidth
         if patches.count != batch * pixels * depth { patches = [UInt8](repeating: 0, count: batch * pixels * depth) }
         let zeroCode = UInt8(input.zeroPoint)
-        let (stride, paddingBefore, dilation) = (self.stride, self.paddingBefore, self.dilation)
-        patches.withUnsafeMutableBufferPointer { patch in
-            image.withUnsafeBufferPointer { source in
-                var offset = 0
-                for sample in 0..<batch {
-                    for outputRow in 0..<outputHeight {
-                        for outputColumn in 0..<outputWidth {
-                            for channel in 0..<channels {
-                                let plane = (sample * channels + channel) * height * width
-                                for kernelRow in 0..<kernelHeight {
-                                    let row = outputRow * stride.height - paddingBefore.height + kernelRow * dilation.height
-                                    let rowInside = row >= 0 && row < height
-                                    for kernelColumn in 0..<kernelWidth {
-                                        let column = outputColumn * stride.width - paddingBefore.width + kernelColumn * dilation.width
-                                        // Padding holds the zero point's code, which stands for exactly 0.
-                                        patch[offset] = rowInside && column >= 0 && column < width ? source[plane + row * width + column] : zeroCode
-                                        offset += 1
-                                    }
-                                }
-                            }
-                        }
-                    }
+        let imageSize = channels * height * width, patchesPerImage = pixels * depth
+        image.withUnsafeBufferPointer { source in
+            patches.withUnsafeMutableBufferPointer { patch in
+                // Images are unfolded on all cores, each worker a run of whole images.
+                // Padding holds the zero point's code, which stands for exactly 0.
+                let (source, patch) = (source.baseAddress!, patch.baseAddress!)
+                parallelRanges(count: batch) { images in
+                    nabla_uint8_unfold(images.count, channels, height, width, kernelHeight, kernelWidth, stride.height, stride.width,
+                                       paddingBefore.height, paddingBefore.width, dilation.height, dilation.width,
+                                       outputHeight, outputWidth, source + images.lowerBound * imageSize, zeroCode,
+                                       patch + images.lowerBound * patchesPerImage)
                 }
             }
         }
         return Tensor(shape: [batch, outputChannels, outputHeight, outputWidth]) { result in
             patches.withUnsafeBufferPointer { codes in
                 rescaling.product(codes: codes.baseAddress!, rows: batch * pixels, pixels: pixels, weights: weights, rowSums: rowSums,
-                                  bias: bias, input: input, into: result)
+                                  bias: bias, input: input, relu: fusedReLU, into: result)
             }
         }
     }

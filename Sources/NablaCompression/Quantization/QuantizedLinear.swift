@@ -1,3 +1,4 @@
+import CNablaQuantized
 import Nabla
 import NablaNN
 
@@ -12,6 +13,8 @@ public final class QuantizedLinear {
     public let bias: [Float]
     public let input: AffineQuantization
     private let rowSums: [Int32]
+    /// Whether a ReLU that followed the layer is applied while rescaling (set by `QuantizedSequential`).
+    public var fusedReLU = false
     private let rescaling = Int8Rescaling()
     private var codes: [UInt8] = []
 
@@ -42,7 +45,7 @@ public final class QuantizedLinear {
         return Tensor(shape: [rows, outputSize]) { result in
             codes.withUnsafeBufferPointer { codes in
                 rescaling.product(codes: codes.baseAddress!, rows: rows, pixels: 1, weights: weights, rowSums: rowSums,
-                                  bias: bias, input: input, into: result)
+                                  bias: bias, input: input, relu: fusedReLU, into: result)
             }
         }
     }
@@ -55,10 +58,10 @@ final class Int8Rescaling {
     private var accumulators: [Int32] = []
 
     /// Floats from activation codes (rows, depth) and the layer's weights (outputs, depth). Row r and
-    /// output o go to `result[(r / pixels · outputs + o) · pixels + r % pixels]`: with `pixels` 1 that is
+    /// output o (after a ReLU when `relu`) go to `result[(r / pixels · outputs + o) · pixels + r % pixels]`: with `pixels` 1 that is
     /// (rows, outputs); with a convolution's pixels per image it is (N, outputs, H', W').
     func product(codes: UnsafePointer<UInt8>, rows: Int, pixels: Int, weights: PerChannelWeights, rowSums: [Int32],
-                 bias: [Float], input: AffineQuantization, into result: UnsafeMutableBufferPointer<Float>) {
+                 bias: [Float], input: AffineQuantization, relu: Bool, into result: UnsafeMutableBufferPointer<Float>) {
         let outputs = weights.outputs, depth = weights.rowLength
         if accumulators.count < rows * outputs { accumulators = [Int32](repeating: 0, count: rows * outputs) }
         accumulators.withUnsafeMutableBufferPointer { c in
@@ -66,19 +69,12 @@ final class Int8Rescaling {
                 Int8MatrixProduct.multiply(rows: rows, columns: outputs, depth: depth, codes, b.baseAddress!, into: c.baseAddress!)
             }
             let multipliers = weights.scales.map { $0 * input.scale }
-            let corrections = rowSums.map { $0 * input.zeroPoint }
-            multipliers.withUnsafeBufferPointer { multiplier in
-                corrections.withUnsafeBufferPointer { correction in
-                    bias.withUnsafeBufferPointer { bias in
-                        for row in 0..<rows {
-                            let image = row / pixels, pixel = row - image * pixels
-                            let base = image * outputs * pixels + pixel
-                            for column in 0..<outputs {
-                                result[base + column * pixels] = Float(c[row * outputs + column] &- correction[column]) * multiplier[column] + bias[column]
-                            }
-                        }
-                    }
-                }
+            let corrections = rowSums.map { $0 &* input.zeroPoint }
+            let (accumulators, target) = (c.baseAddress!, result.baseAddress!)
+            // Whole images per worker, so each writes its own part of the result.
+            parallelRanges(count: rows / pixels) { images in
+                nabla_int8_rescale(images.count * pixels, outputs, pixels, accumulators + images.lowerBound * pixels * outputs,
+                                   corrections, multipliers, bias, relu, target + images.lowerBound * pixels * outputs)
             }
         }
     }

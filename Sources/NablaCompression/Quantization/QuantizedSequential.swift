@@ -41,14 +41,25 @@ public final class QuantizedSequential {
             }
         }
         var stages: [Stage] = []
-        for (index, layer) in layers.enumerated() {
+        var index = 0
+        while index < layers.count {
+            let layer = layers[index]
+            // A ReLU right after an int8 layer is folded into its rescaling: one pass over the output fewer.
+            let fuse = index + 1 < layers.count && layers[index + 1] is ReLU
             if let linear = layer as? Linear {
-                stages.append(.linear(QuantizedLinear(linear, input: try observers[index]!.quantization())))
+                let quantized = QuantizedLinear(linear, input: try observers[index]!.quantization())
+                quantized.fusedReLU = fuse
+                stages.append(.linear(quantized))
             } else if let convolution = layer as? Conv2d {
-                stages.append(.convolution(QuantizedConv2d(convolution, input: try observers[index]!.quantization())))
+                let quantized = QuantizedConv2d(convolution, input: try observers[index]!.quantization())
+                quantized.fusedReLU = fuse
+                stages.append(.convolution(quantized))
             } else {
                 stages.append(.float(layer))
+                index += 1
+                continue
             }
+            index += fuse ? 2 : 1
         }
         self.init(stages: stages)
     }
