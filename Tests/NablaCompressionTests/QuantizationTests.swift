@@ -1,5 +1,7 @@
+import Foundation
 import Nabla
 import NablaCompression
+import NablaData
 import NablaNN
 import Testing
 
@@ -99,5 +101,22 @@ import Testing
         #expect(throws: CompressionError.emptyCalibrationSet) {
             try QuantizedSequential(model, calibration: [Tensor.zeros([0, 1, 8, 8])]) { MinMaxObserver() }
         }
+    }
+}
+
+@Suite struct QuantizedSafetensorsTests {
+    @Test func savedInt8ModelLoadsAndComputesTheSameOutputs() throws {
+        let generator = RandomGenerator(seed: 9)
+        let model = Sequential(Conv2d(inputChannels: 1, outputChannels: 4, kernelSize: 3, padding: 1, generator: generator), ReLU(),
+                               MaxPool2d(kernelSize: 2), Flatten(), Linear(inputSize: 64, outputSize: 5, generator: generator), ReLU(),
+                               Linear(inputSize: 5, outputSize: 3, generator: generator))
+        let images = generator.uniform([6, 1, 8, 8])
+        let quantized = try QuantizedSequential(model, calibration: [images]) { MinMaxObserver() }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-int8-\(UInt32.random(in: 0...UInt32.max)).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try QuantizedSafetensors.write(quantized, to: path)
+        let loaded = try QuantizedSafetensors.read(path, floatModel: model)
+        #expect(loaded(images).scalars == quantized(images).scalars)
+        #expect(try Safetensors.read(path).entry("0.weight")?.dataType == .int8)
     }
 }

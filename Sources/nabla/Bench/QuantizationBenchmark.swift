@@ -62,6 +62,18 @@ struct QuantizationBenchmark: ParsableCommand {
                 ? try QuantizedSequential(model, calibration: calibration) { MinMaxObserver() }
                 : try QuantizedSequential(model, calibration: calibration) { try PercentileObserver(percentile: 99.99) }
         } catch { throw failure("\(error) (--calibration-images \(calibrationImages))") }
+        // Sizes on disk: the float weights and the int8 model, as each is saved.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-quantization-\(getpid())")
+        var sizes = (float: 0, int8: 0)
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let floatPath = folder.appendingPathComponent("float32.safetensors").path, int8Path = folder.appendingPathComponent("int8.safetensors").path
+            try model.saveSafetensors(to: floatPath)
+            try QuantizedSafetensors.write(quantized, to: int8Path)
+            let size = { (path: String) in ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0 }
+            sizes = (size(floatPath), size(int8Path))
+        } catch { throw failure("writing the models to measure their size: \(error)") }
         let count = quick ? min(1024, test.count) : test.count
         let batches = stride(from: 0, to: count, by: batchSize).map { start -> (Tensor, [Int]) in
             let batch = test.batch(at: Array(start..<min(start + batchSize, count)))
@@ -89,10 +101,11 @@ struct QuantizationBenchmark: ParsableCommand {
         let best = seconds.map { $0.min()! }
         let workload = quick ? "fashion-cnn-quick" : "fashion-cnn"
         printJSONLine(["benchmark": "quantization", "workload": workload, "precision": "float32", "count": count, "batch_size": batchSize,
-                       "seconds": best[0], "images_per_s": Double(count) / best[0], "test_acc": Double(correct[0]) / Double(count)])
+                       "seconds": best[0], "images_per_s": Double(count) / best[0], "test_acc": Double(correct[0]) / Double(count),
+                       "bytes_on_disk": sizes.float])
         printJSONLine(["benchmark": "quantization", "workload": workload, "precision": "int8", "count": count, "batch_size": batchSize,
                        "seconds": best[1], "images_per_s": Double(count) / best[1], "test_acc": Double(correct[1]) / Double(count),
                        "speedup_vs_float32": best[0] / best[1], "kernel": Int8MatrixProduct.vnniAvailable ? "avx512-vnni" : "portable",
-                       "observer": observer, "calibration_images": calibrationImages])
+                       "observer": observer, "calibration_images": calibrationImages, "bytes_on_disk": sizes.int8])
     }
 }
