@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Nabla",
     products: [
-        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaGraph", "NablaTrain", "NablaLabs"]),
+        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaGraph", "NablaTrain", "NablaLabs", "NablaCompression"]),
         .executable(name: "nabla", targets: ["nabla"]),
     ],
     dependencies: [
@@ -25,6 +25,10 @@ let package = Package(
         // Nabla's own matrix-product kernel for processors with AVX-512 (BLAS covers the others).
         .target(name: "CNablaKernels"),
         .target(name: "Nabla", dependencies: ["CNablaBLAS", "CNablaKernels"]),
+        // Integer (int8) matrix products for quantised layers: AVX-512 VNNI where present, a portable loop elsewhere.
+        .target(name: "CNablaQuantized"),
+        // Network compression: model summaries, pruning, distillation and int8 post-training quantisation.
+        .target(name: "NablaCompression", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaCheckpoint", "CNablaQuantized"]),
         .target(name: "NablaNN", dependencies: ["Nabla"]),
         .target(name: "NablaOptim", dependencies: ["Nabla", "NablaNN"]),
         .target(name: "NablaViz", dependencies: ["NablaData", "Nabla", "CZlib"]),
@@ -40,10 +44,10 @@ let package = Package(
         // The one training loop: tasks with named models and optimisers, run folders, progress, metrics, checkpoints and resume.
         .target(name: "NablaTrain", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz"]),
         // The course labs, one file each, built on NablaTrain; `nabla lab` runs them.
-        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust", "NablaGraph"]),
+        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust", "NablaGraph", "NablaCompression"]),
         .executableTarget(
             name: "nabla",
-            dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaTrain", "NablaLabs", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaTrain", "NablaLabs", "NablaCompression", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Golden-value loading and the tolerance rule, shared by every test target.
         .target(name: "NablaTestSupport", dependencies: ["Nabla"], path: "Tests/NablaTestSupport"),
@@ -60,6 +64,7 @@ let package = Package(
         .testTarget(name: "NablaTrainTests", dependencies: ["NablaTrain", "NablaLabs", "NablaViz", "NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaTrustTests", dependencies: ["NablaTrust", "NablaLabs", "NablaCheckpoint", "NablaOptim", "NablaData", "NablaNN", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaGraphTests", dependencies: ["NablaGraph", "Nabla", "NablaNN", "NablaTestSupport"]),
+        .testTarget(name: "NablaCompressionTests", dependencies: ["NablaCompression", "Nabla", "NablaNN", "NablaData", "NablaTestSupport"]),
         .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "NablaClassic", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -3,7 +3,7 @@
 # right after it, one JSON line per workload and peer with both figures and `ratio` (Nabla's speed over
 # the peer's: above 1 Nabla is faster).
 #
-#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust]
+#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [compression]
 #
 # Suites (default: all five):
 #   core     matmul beside OpenBLAS's cblas_sgemm called directly in the same process (bench core pairs
@@ -15,6 +15,9 @@
 #            svd_solver="covariance_eigh"); Nabla and scikit-learn take turns workload by workload
 #   trust    PGD-20 (eps 0.1, random start) over the 10,000 test images on the plain fashion-cnn beside
 #            torchattacks' PGD on the same weights (scripts/peers/torch_trust.py)
+#   compression  the plain fashion-cnn in float32 and int8 (post-training static quantisation, batches of
+#            256 over the test set) beside torch.ao's x86 int8 on the same weights (scripts/peers/torch_int8.py);
+#            NABLA_COMPRESSION_RUN=RUN_DIR quantises a trained fashion-cnn run instead of fresh weights
 #
 # --quick  small sizes and subsets: a check that everything runs, not a measurement. Every line then
 #          says "quick": true and its workload name ends in "-quick".
@@ -35,9 +38,9 @@ for argument in "$@"; do
   case "$argument" in
     --quick) quick=(--quick) ;;
     --unpin) unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE ;;
-    core|optim|train|classic|trust) suites+=("$argument") ;;
+    core|optim|train|classic|trust|compression) suites+=("$argument") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic or trust" >&2; exit 2 ;;
+    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust or compression" >&2; exit 2 ;;
   esac
 done
 [ ${#suites[@]} -gt 0 ] || suites=(core optim train classic trust)

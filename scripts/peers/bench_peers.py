@@ -12,7 +12,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--nabla", required=True, help="the release-built nabla executable")
 parser.add_argument("--reference", required=True, help="the folder holding the peer scripts")
 parser.add_argument("--quick", action="store_true")
-parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust"])
+parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression"])
 options = parser.parse_args()
 quick = options.quick
 suffix = "-quick" if quick else ""
@@ -179,5 +179,24 @@ def trust():
              peer["images_per_s"], nabla_adversarial_acc=line["adversarial_acc"], peer_adversarial_acc=peer["adversarial_accuracy"])
 
 
+def compression():
+    # int8 post-training static quantisation of the plain fashion-cnn, both sides on the same (freshly
+    # initialised, or NABLA_COMPRESSION_RUN's trained) weights, calibrated on the first 512 training
+    # images, inference over the test set in batches of 256.
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        weights = os.path.join(folder, "model.safetensors")
+        arguments = ["quantization", "--save-model", weights]
+        if os.environ.get("NABLA_COMPRESSION_RUN"):
+            arguments += ["--run", os.environ["NABLA_COMPRESSION_RUN"]]
+        lines = {l["precision"]: l for l in nabla(*arguments) if l.get("benchmark") == "quantization"}
+        peer = {l["precision"]: l for l in json_lines(run([sys.executable, os.path.join(here, "torch_int8.py"), "--weights", weights,
+                                                           "--count", str(lines["int8"]["count"])], "peer torch_int8.py"))}
+        for precision in ("float32", "int8"):
+            emit("compression", f"{lines[precision]['workload']}-{precision}", "images/s", lines[precision]["images_per_s"],
+                 f"{torch_version} (torch.ao x86)" if precision == "int8" else torch_version, peer[precision]["images_per_s"],
+                 nabla_test_acc=lines[precision]["test_acc"], peer_test_acc=peer[precision]["test_acc"])
+
+
 for suite in options.suites:
-    {"core": core, "optim": optim, "train": train, "classic": classic, "trust": trust}[suite]()
+    {"core": core, "optim": optim, "train": train, "classic": classic, "trust": trust, "compression": compression}[suite]()
