@@ -95,6 +95,20 @@ func expectWellFormedXML(_ text: String, _ label: String, sourceLocation: Source
         }
     }
 
+    @Test func sixteenLinesGetSixteenColours() {
+        // The optimizers lab draws sixteen loss curves; each needs its own colour, and charts with up
+        // to ten lines keep the familiar first ten.
+        let series = (0..<16).map { LineChart.Series(name: "line \($0)", x: [0, 1], y: [Double($0), Double($0) + 1]) }
+        let svg = LineChart(series: series).svg().text
+        let strokes = Set(svg.components(separatedBy: "<polyline ").dropFirst().compactMap { element in
+            element.components(separatedBy: "stroke=\"").dropFirst().first.map { String($0.prefix { $0 != "\"" }) }
+        })
+        let expected = Set((0..<16).map { Palette.color(forLine: $0).cssHex })
+        #expect(expected.count == 16)
+        #expect(expected.isSubset(of: strokes), "line colours \(strokes)")
+        #expect((0..<10).allSatisfy { Palette.color(forLine: $0) == Palette.color(forCategory: $0) })
+    }
+
     @Test func emptyChartsStillDraw() {
         let charts: [any Figure] = [
             LineChart(title: "nothing", series: []),

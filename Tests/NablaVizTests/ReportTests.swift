@@ -107,6 +107,28 @@ func embeddedImages(in html: String) throws -> [Bitmap] {
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("loss.png").path))
     }
 
+    @Test func problemsBoxNamesClassifierFilesOnlyForClassifierRuns() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A regression-like run: loss only, no accuracy, no confusion matrix or test images.
+        try #"{"step": 1, "loss": 0.5}"#.write(to: folder.appendingPathComponent("metrics.jsonl"), atomically: true, encoding: .utf8)
+        try #"{"final_loss": 0.5}"#.write(to: folder.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
+        let plain = try RunReport(runFolder: folder)
+        #expect(!plain.folder.isClassifierRun)
+        let problems = { (html: String) in html.components(separatedBy: "Not everything could be shown:").dropFirst().first?.components(separatedBy: "id=\"summary\"").first ?? "" }
+        let plainProblems = problems(plain.html())
+        #expect(!plainProblems.contains("confusion.json"))
+        #expect(!plainProblems.contains("samples.npy"))
+
+        // The same run naming an accuracy is a classifier: the missing files are problems again.
+        try #"{"final_loss": 0.5, "test_accuracy": 0.9}"#.write(to: folder.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
+        let classifier = try RunReport(runFolder: folder)
+        #expect(classifier.folder.isClassifierRun)
+        let classifierProblems = problems(classifier.html())
+        #expect(classifierProblems.contains("confusion.json is missing"))
+        #expect(classifierProblems.contains("samples.npy is missing"))
+    }
+
     @Test func emptyMetricsAndBrokenFilesAreDescribed() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

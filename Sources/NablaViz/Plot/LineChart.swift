@@ -16,7 +16,7 @@ public struct LineChart: Figure {
         public var name: String
         public var x: [Double]
         public var y: [Double]
-        /// Defaults to the categorical palette, in series order.
+        /// Defaults to the line palette (twenty colours), in series order.
         public var color: Color?
 
         public init(name: String, x: [Double], y: [Double], color: Color? = nil) {
@@ -61,11 +61,11 @@ public struct LineChart: Figure {
                                horizontal: .numeric(.covering(points.map(\.0), scale: xScale, maximumCount: 8)),
                                vertical: .covering(points.map(\.1), scale: yScale),
                                legend: series.enumerated().map { index, line in
-                                   LegendEntry(name: line.name, color: line.color ?? Palette.color(forCategory: index), swatch: .line)
+                                   LegendEntry(name: line.name, color: line.color ?? Palette.color(forLine: index), swatch: .line)
                                })
         frame.drawBackground(on: &surface)
         for (index, line) in series.enumerated() {
-            let color = line.color ?? Palette.color(forCategory: index)
+            let color = line.color ?? Palette.color(forLine: index)
             var run: [Point] = []
             var drawnPoints: [Point] = []
             for (x, y) in zip(line.x, line.y) {

@@ -7,6 +7,18 @@ public enum Palette {
         0x1F77B4, 0xFF7F0E, 0x2CA02C, 0xD62728, 0x9467BD, 0x8C564B, 0xE377C2, 0x7F7F7F, 0xBCBD22, 0x17BECF,
     ].map(Color.init(hex:))
 
+    /// Twenty colours for lines: the ten above, then their light partners from "Tableau 20". A chart
+    /// with up to ten lines looks as before; one with more (the optimizers lab compares sixteen) gets a
+    /// distinct colour per line instead of repeating the first ones.
+    public static let lines: [Color] = categorical + [
+        0xAEC7E8, 0xFFBB78, 0x98DF8A, 0xFF9896, 0xC5B0D5, 0xC49C94, 0xF7B6D2, 0xC7C7C7, 0xDBDB8D, 0x9EDAE5,
+    ].map(Color.init(hex:))
+
+    /// The colour for line `index` of a line chart; past twenty the palette repeats.
+    public static func color(forLine index: Int) -> Color {
+        lines[((index % lines.count) + lines.count) % lines.count]
+    }
+
     /// The colour for category `index`; past ten the palette repeats (use markers to tell them apart).
     public static func color(forCategory index: Int) -> Color {
         categorical[((index % categorical.count) + categorical.count) % categorical.count]

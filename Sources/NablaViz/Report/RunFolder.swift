@@ -74,6 +74,21 @@ public struct RunFolder {
         readMetrics(url.appendingPathComponent(RunFolder.metricsFile))
     }
 
+    /// Whether the run classified something: it left a confusion matrix or test images (even broken
+    /// ones), or its summary or metrics name an accuracy. Only such runs are expected to have
+    /// confusion.json and samples.npy.
+    public var isClassifierRun: Bool {
+        func present<Value>(_ result: Result<Value, RunFileError>) -> Bool {
+            if case .failure(let error) = result { return error.problem != "is missing" }
+            return true
+        }
+        if present(confusion) || present(samples) { return true }
+        let namesAccuracy = { (members: [JSONMember]) in members.contains { $0.key.lowercased().contains("accuracy") } }
+        if case .success(let members) = summary, namesAccuracy(members) { return true }
+        if case .success(let rows) = metrics, rows.contains(where: namesAccuracy) { return true }
+        return false
+    }
+
     private mutating func readMetrics(_ file: URL) {
         let text: String
         switch RunFolder.readText(file) {

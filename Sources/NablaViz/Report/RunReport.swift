@@ -194,8 +194,10 @@ public struct RunReport {
         page.heading("Training run: \(name)", level: 1)
         page.paragraph(folder.url.standardizedFileURL.path, className: "path")
 
-        let problems = [folder.config.failureText, folder.metrics.failureText, folder.summary.failureText,
-                        folder.confusion.failureText, folder.samples.failureText].compactMap { $0 }
+        // A lab that is not a classifier (regression, optimizers, a graph embedding) never writes a
+        // confusion matrix or test images, so their absence is only a problem for classifier runs.
+        let classifierFiles = folder.isClassifierRun ? [folder.confusion.failureText, folder.samples.failureText] : []
+        let problems = ([folder.config.failureText, folder.metrics.failureText, folder.summary.failureText] + classifierFiles).compactMap { $0 }
         if !problems.isEmpty {
             page.paragraph("Not everything could be shown:")
             page.list(problems.map { $0 + "." }, className: "notes")
