@@ -61,13 +61,14 @@ public final class Acrobot: Environment {
     static func derivatives(_ s: [Double], torque: Double) -> [Double] {
         let m1 = 1.0, m2 = 1.0, l1 = 1.0, lc1 = 0.5, lc2 = 0.5, inertia1 = 1.0, inertia2 = 1.0, g = 9.8
         let (theta1, theta2, dtheta1, dtheta2) = (s[0], s[1], s[2], s[3])
+        // Squares grouped as Gymnasium's `x**2` so the float64 results agree bit for bit.
         let d1 = m1 * lc1 * lc1 + m2 * (l1 * l1 + lc2 * lc2 + 2 * l1 * lc2 * cos(theta2)) + inertia1 + inertia2
         let d2 = m2 * (lc2 * lc2 + l1 * lc2 * cos(theta2)) + inertia2
         let phi2 = m2 * lc2 * g * cos(theta1 + theta2 - Double.pi / 2.0)
-        let phi1 = -m2 * l1 * lc2 * dtheta2 * dtheta2 * sin(theta2)
+        let phi1 = -m2 * l1 * lc2 * (dtheta2 * dtheta2) * sin(theta2)
             - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin(theta2)
             + (m1 * lc1 + m2 * l1) * g * cos(theta1 - Double.pi / 2) + phi2
-        let ddtheta2 = (torque + d2 / d1 * phi1 - m2 * l1 * lc2 * dtheta1 * dtheta1 * sin(theta2) - phi2)
+        let ddtheta2 = (torque + d2 / d1 * phi1 - m2 * l1 * lc2 * (dtheta1 * dtheta1) * sin(theta2) - phi2)
             / (m2 * lc2 * lc2 + inertia2 - d2 * d2 / d1)
         let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
         return [dtheta1, dtheta2, ddtheta1, ddtheta2]

@@ -29,9 +29,10 @@ public final class CartPole: Environment {
         var (x, xDot, theta, thetaDot) = (state[0], state[1], state[2], state[3])
         let totalMass = Self.poleMass + Self.cartMass, poleMassLength = Self.poleMass * Self.halfLength
         let cosine = cos(theta), sine = sin(theta)
-        let temp = (force + poleMassLength * thetaDot * thetaDot * sine) / totalMass
+        // Products grouped as Gymnasium's (np.square first) so the float64 results agree bit for bit.
+        let temp = (force + poleMassLength * (thetaDot * thetaDot) * sine) / totalMass
         let thetaAcceleration = (Self.gravity * sine - cosine * temp)
-            / (Self.halfLength * (4.0 / 3.0 - Self.poleMass * cosine * cosine / totalMass))
+            / (Self.halfLength * (4.0 / 3.0 - Self.poleMass * (cosine * cosine) / totalMass))
         let xAcceleration = temp - poleMassLength * thetaAcceleration * cosine / totalMass
         x += Self.tau * xDot
         xDot += Self.tau * xAcceleration

@@ -22,10 +22,14 @@ public final class Pendulum: Environment {
     }
 
     public func step(_ action: Action) -> Transition {
-        let torque = Double(min(max(action.vector(for: name, dimension: 1)[0], -Self.maximumTorque), Self.maximumTorque))
+        // Gymnasium's torque stays float32 (the action's type), and NumPy 2 keeps products of it with
+        // Python floats in float32; those two terms are rounded the same way here.
+        let torque = min(max(action.vector(for: name, dimension: 1)[0], -Self.maximumTorque), Self.maximumTorque)
         let (theta, thetaDot) = (state[0], state[1])
-        let cost = pow(Self.normalise(theta), 2) + 0.1 * thetaDot * thetaDot + 0.001 * (torque * torque)
-        var newThetaDot = thetaDot + (3 * Self.gravity / (2 * Self.length) * sin(theta) + 3.0 / (Self.mass * Self.length * Self.length) * torque) * Self.timeStep
+        let torqueCost = Double(Float(0.001) * (torque * torque))
+        let cost = pow(Self.normalise(theta), 2) + 0.1 * (thetaDot * thetaDot) + torqueCost
+        let torqueAcceleration = Double(Float(3.0 / (Self.mass * Self.length * Self.length)) * torque)
+        var newThetaDot = thetaDot + (3 * Self.gravity / (2 * Self.length) * sin(theta) + torqueAcceleration) * Self.timeStep
         newThetaDot = min(max(newThetaDot, -Self.maximumSpeed), Self.maximumSpeed)
         state = [theta + newThetaDot * Self.timeStep, newThetaDot]
         return Transition(observation: observation, reward: -cost, terminated: false, truncated: false)
