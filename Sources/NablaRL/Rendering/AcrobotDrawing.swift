@@ -9,7 +9,8 @@ extension Acrobot: Drawable {
         var canvas = Canvas(width: Int(size), height: Int(size))
         let scale = size / (2 * 2.2), offset = size / 2
         canvas.strokeLine(from: geometry.point(-2.2 * scale + offset, scale + offset), to: geometry.point(2.2 * scale + offset, scale + offset), color: .black)
-        let elbow = (-cos(state[0]) * scale + offset, sin(state[0]) * scale + offset)
+        // The first link hangs from the pivot at angle θ1 from straight down.
+        let elbow = (sin(state[0]) * scale + offset, -cos(state[0]) * scale + offset)
         let pivots = [(offset, offset), elbow]
         let angles = [state[0] - Double.pi / 2, state[0] + state[1] - Double.pi / 2]
         for (pivot, angle) in zip(pivots, angles) {
