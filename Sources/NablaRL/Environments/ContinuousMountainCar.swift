@@ -7,7 +7,8 @@ import Nabla
 public final class ContinuousMountainCar: Environment {
     public let name = "MountainCarContinuous-v0"
     static let minimumPosition: Float = -1.2, maximumPosition: Float = 0.6, maximumSpeed: Float = 0.07
-    static let goalPosition: Float = 0.45, power: Float = 0.0015
+    static let goalPosition: Float = 0.45
+    static let power = 0.0015
 
     public var state: [Double] = [-0.5, 0]
     public init() {}
@@ -25,10 +26,16 @@ public final class ContinuousMountainCar: Environment {
 
     public func step(_ action: Action) -> Transition {
         let requested = action.vector(for: name, dimension: 1)[0]
-        let force = min(max(requested, -1), 1)
         var position = Float(state[0]), velocity = Float(state[1])
-        // math.cos works in float64 on the float32 product 3·x; the difference is rounded back to float32.
-        velocity += force * Self.power - Float(0.0025 * cos(Double(3 * position)))
+        // math.cos works in float64 on the float32 product 3·x. An action inside [-1, 1] stays float32, so
+        // force·power and the difference are float32; a clipped one becomes Python's float ±1.0, which
+        // makes both float64 until the sum is rounded into the float32 velocity.
+        let slope = 0.0025 * cos(Double(3 * position))
+        if requested > 1 || requested < -1 {
+            velocity += Float((requested > 1 ? 1.0 : -1.0) * Self.power - slope)
+        } else {
+            velocity += requested * Float(Self.power) - Float(slope)
+        }
         velocity = min(max(velocity, -Self.maximumSpeed), Self.maximumSpeed)
         position += velocity
         position = min(max(position, Self.minimumPosition), Self.maximumPosition)
