@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Nabla",
     products: [
-        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaGraph", "NablaTrain", "NablaLabs", "NablaCompression"]),
+        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaGraph", "NablaRL", "NablaTrain", "NablaLabs", "NablaCompression"]),
         .executable(name: "nabla", targets: ["nabla"]),
     ],
     dependencies: [
@@ -41,13 +41,15 @@ let package = Package(
         .target(name: "NablaTrust", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaViz"]),
         // Graph neural networks: graphs, their builders and data sets, message-passing layers and readouts.
         .target(name: "NablaGraph", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaClassic"]),
+        // Reinforcement learning: environments with Gymnasium's dynamics, vectorised copies and wrappers.
+        .target(name: "NablaRL", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz"]),
         // The one training loop: tasks with named models and optimisers, run folders, progress, metrics, checkpoints and resume.
         .target(name: "NablaTrain", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz"]),
         // The course labs, one file each, built on NablaTrain; `nabla lab` runs them.
         .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust", "NablaGraph", "NablaCompression"]),
         .executableTarget(
             name: "nabla",
-            dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaTrain", "NablaLabs", "NablaCompression", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaRL", "NablaTrain", "NablaLabs", "NablaCompression", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Golden-value loading and the tolerance rule, shared by every test target.
         .target(name: "NablaTestSupport", dependencies: ["Nabla"], path: "Tests/NablaTestSupport"),
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "NablaTrustTests", dependencies: ["NablaTrust", "NablaLabs", "NablaCheckpoint", "NablaOptim", "NablaData", "NablaNN", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaGraphTests", dependencies: ["NablaGraph", "Nabla", "NablaNN", "NablaTestSupport"]),
         .testTarget(name: "NablaCompressionTests", dependencies: ["NablaCompression", "Nabla", "NablaNN", "NablaData", "NablaTestSupport"]),
+        .testTarget(name: "NablaRLTests", dependencies: ["NablaRL", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "NablaClassic", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

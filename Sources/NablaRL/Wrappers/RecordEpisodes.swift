@@ -1,0 +1,51 @@
+import Nabla
+
+/// Keeps each episode's return, length and (optionally) its dynamics states, so an episode can be
+/// scored and drawn afterwards (Gymnasium's `RecordEpisodeStatistics` plus the frames of `RecordVideo`,
+/// kept as states: drawing them later costs nothing while training).
+public final class RecordEpisodes: Environment {
+    public let wrapped: Environment
+    public let keepStates: Bool
+    public private(set) var returns: [Double] = []
+    public private(set) var lengths: [Int] = []
+    /// The states of the episode in progress, from its reset state on.
+    public private(set) var currentStates: [[Double]] = []
+    /// The states of every finished episode (only with `keepStates`).
+    public private(set) var episodes: [[[Double]]] = []
+    private var currentReturn = 0.0, currentLength = 0
+
+    public init(_ wrapped: Environment, keepStates: Bool = false) {
+        self.wrapped = wrapped
+        self.keepStates = keepStates
+    }
+
+    public var name: String { wrapped.name }
+    public var observationSpace: Space { wrapped.observationSpace }
+    public var actionSpace: Space { wrapped.actionSpace }
+    public var state: [Double] {
+        get { wrapped.state }
+        set { wrapped.state = newValue }
+    }
+    public var observation: [Float] { wrapped.observation }
+
+    public func reset(generator: RandomGenerator) -> [Float] {
+        let observation = wrapped.reset(generator: generator)
+        currentReturn = 0
+        currentLength = 0
+        currentStates = keepStates ? [wrapped.state] : []
+        return observation
+    }
+
+    public func step(_ action: Action) -> Transition {
+        let transition = wrapped.step(action)
+        currentReturn += transition.reward
+        currentLength += 1
+        if keepStates { currentStates.append(wrapped.state) }
+        if transition.done {
+            returns.append(currentReturn)
+            lengths.append(currentLength)
+            if keepStates { episodes.append(currentStates) }
+        }
+        return transition
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `nabla rl ...`: reinforcement-learning environments with Gymnasium's dynamics.
+struct RLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rl",
+        abstract: "Reinforcement-learning environments with Gymnasium's dynamics (list them, animate an episode).",
+        subcommands: [RLEnvironmentsCommand.self, RLAnimateCommand.self]
+    )
+}
