@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust", "NablaGraph"]),
         .executableTarget(
             name: "nabla",
-            dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaTrain", "NablaLabs", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaTrain", "NablaLabs", "NablaGenerative", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Golden-value loading and the tolerance rule, shared by every test target.
         .target(name: "NablaTestSupport", dependencies: ["Nabla"], path: "Tests/NablaTestSupport"),
