@@ -38,7 +38,7 @@ let package = Package(
         // Graph neural networks: graphs, their builders and data sets, message-passing layers and readouts.
         .target(name: "NablaGraph", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaClassic"]),
         // Generative models' losses (VAE, GAN, WGAN-GP) and the Fréchet distance over LAPACK.
-        .target(name: "NablaGenerative", dependencies: ["Nabla", "NablaNN", "CNablaBLAS"]),
+        .target(name: "NablaGenerative", dependencies: ["Nabla", "NablaNN", "NablaOptim", "CNablaBLAS"]),
         // The one training loop: tasks with named models and optimisers, run folders, progress, metrics, checkpoints and resume.
         .target(name: "NablaTrain", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz"]),
         // The course labs, one file each, built on NablaTrain; `nabla lab` runs them.
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "NablaTrainTests", dependencies: ["NablaTrain", "NablaLabs", "NablaViz", "NablaCheckpoint", "NablaData", "NablaOptim", "NablaNN", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaTrustTests", dependencies: ["NablaTrust", "NablaLabs", "NablaCheckpoint", "NablaOptim", "NablaData", "NablaNN", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaGraphTests", dependencies: ["NablaGraph", "Nabla", "NablaNN", "NablaTestSupport"]),
-        .testTarget(name: "NablaGenerativeTests", dependencies: ["NablaGenerative", "Nabla", "NablaTestSupport"]),
+        .testTarget(name: "NablaGenerativeTests", dependencies: ["NablaGenerative", "Nabla", "NablaNN", "NablaTestSupport"]),
         .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "NablaClassic", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
