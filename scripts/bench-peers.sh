@@ -3,7 +3,7 @@
 # right after it, one JSON line per workload and peer with both figures and `ratio` (Nabla's speed over
 # the peer's: above 1 Nabla is faster).
 #
-#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust]
+#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [gan]
 #
 # Suites (default: all five):
 #   core     matmul beside OpenBLAS's cblas_sgemm called directly in the same process (bench core pairs
@@ -15,6 +15,8 @@
 #            svd_solver="covariance_eigh"); Nabla and scikit-learn take turns workload by workload
 #   trust    PGD-20 (eps 0.1, random start) over the 10,000 test images on the plain fashion-cnn beside
 #            torchattacks' PGD on the same weights (scripts/peers/torch_trust.py)
+#   gan      DCGAN training on Fashion-MNIST (batch 64, one D and one G step per batch) beside PyTorch
+#            (scripts/peers/torch_dcgan.py)
 #
 # --quick  small sizes and subsets: a check that everything runs, not a measurement. Every line then
 #          says "quick": true and its workload name ends in "-quick".
@@ -35,12 +37,12 @@ for argument in "$@"; do
   case "$argument" in
     --quick) quick=(--quick) ;;
     --unpin) unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE ;;
-    core|optim|train|classic|trust) suites+=("$argument") ;;
+    core|optim|train|classic|trust|gan) suites+=("$argument") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic or trust" >&2; exit 2 ;;
+    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust or gan" >&2; exit 2 ;;
   esac
 done
-[ ${#suites[@]} -gt 0 ] || suites=(core optim train classic trust)
+[ ${#suites[@]} -gt 0 ] || suites=(core optim train classic trust gan)
 
 reference="${NABLA_REFERENCE:-../shared/reference}"
 for script in torch_fmnist.py torch_optim_step.py sklearn_classic.py; do

@@ -7,6 +7,11 @@ public struct AdversarialStepLosses: Sendable {
     /// The discriminator's (or critic's, penalty included) loss.
     public let discriminator: Float
     public let generator: Float
+
+    public init(discriminator: Float, generator: Float) {
+        self.discriminator = discriminator
+        self.generator = generator
+    }
 }
 
 /// One GAN step on a batch: one discriminator (critic) update, then one generator update, as DCGAN and
