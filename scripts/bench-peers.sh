@@ -3,9 +3,9 @@
 # right after it, one JSON line per workload and peer with both figures and `ratio` (Nabla's speed over
 # the peer's: above 1 Nabla is faster).
 #
-#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [compression]
+#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [compression] [gan]
 #
-# Suites (default: all five):
+# Suites (default: all seven):
 #   core     matmul beside OpenBLAS's cblas_sgemm called directly in the same process (bench core pairs
 #            the two in every repetition) and beside PyTorch's torch.mm; element-wise add/mul/exp and a
 #            full sum beside PyTorch (scripts/peers/torch_core.py)
@@ -18,6 +18,8 @@
 #   compression  the plain fashion-cnn in float32 and int8 (post-training static quantisation, batches of
 #            256 over the test set) beside torch.ao's x86 int8 on the same weights (scripts/peers/torch_int8.py);
 #            NABLA_COMPRESSION_RUN=RUN_DIR quantises a trained fashion-cnn run instead of fresh weights
+#   gan      DCGAN training on Fashion-MNIST (batch 64, one D and one G step per batch) beside PyTorch
+#            (scripts/peers/torch_dcgan.py)
 #
 # --quick  small sizes and subsets: a check that everything runs, not a measurement. Every line then
 #          says "quick": true and its workload name ends in "-quick".
@@ -38,12 +40,12 @@ for argument in "$@"; do
   case "$argument" in
     --quick) quick=(--quick) ;;
     --unpin) unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE ;;
-    core|optim|train|classic|trust|compression) suites+=("$argument") ;;
+    core|optim|train|classic|trust|compression|gan) suites+=("$argument") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust or compression" >&2; exit 2 ;;
+    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust, compression or gan" >&2; exit 2 ;;
   esac
 done
-[ ${#suites[@]} -gt 0 ] || suites=(core optim train classic trust)
+[ ${#suites[@]} -gt 0 ] || suites=(core optim train classic trust compression gan)
 
 reference="${NABLA_REFERENCE:-../shared/reference}"
 for script in torch_fmnist.py torch_optim_step.py sklearn_classic.py; do

@@ -12,7 +12,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--nabla", required=True, help="the release-built nabla executable")
 parser.add_argument("--reference", required=True, help="the folder holding the peer scripts")
 parser.add_argument("--quick", action="store_true")
-parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression"])
+parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression", "gan"])
 options = parser.parse_args()
 quick = options.quick
 suffix = "-quick" if quick else ""
@@ -198,5 +198,13 @@ def compression():
                  nabla_test_acc=lines[precision]["test_acc"], peer_test_acc=peer[precision]["test_acc"])
 
 
+def gan():
+    # DCGAN on Fashion-MNIST, the same networks, batch, optimiser and step order on both sides.
+    line = next(l for l in nabla("gan") if l.get("benchmark") == "gan")
+    peer = json_lines(run([sys.executable, os.path.join(here, "torch_dcgan.py"), "--batches", str(line["batches"])],
+                          "peer torch_dcgan.py"))[0]
+    emit("gan", line["workload"], "images/s", line["images_per_s"], torch_version, peer["images_per_s"])
+
+
 for suite in options.suites:
-    {"core": core, "optim": optim, "train": train, "classic": classic, "trust": trust, "compression": compression}[suite]()
+    {"core": core, "optim": optim, "train": train, "classic": classic, "trust": trust, "compression": compression, "gan": gan}[suite]()
