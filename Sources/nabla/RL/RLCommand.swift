@@ -4,7 +4,7 @@ import ArgumentParser
 struct RLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rl",
-        abstract: "Reinforcement-learning environments with Gymnasium's dynamics (list them, animate an episode).",
-        subcommands: [RLEnvironmentsCommand.self, RLAnimateCommand.self]
+        abstract: "Reinforcement-learning environments with Gymnasium's dynamics (list them, animate an episode, train an agent).",
+        subcommands: [RLEnvironmentsCommand.self, RLAnimateCommand.self, RLTrainCommand.self]
     )
 }
