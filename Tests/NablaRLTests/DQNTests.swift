@@ -1,0 +1,42 @@
+import Foundation
+import Nabla
+@testable import NablaRL
+import Testing
+
+/// DQN: exact repetition with a seed, the target network's copy, and continuous actions rejected.
+struct DQNTests {
+    static func small() -> DQNConfiguration {
+        var configuration = DQNConfiguration()
+        configuration.hiddenSizes = [16, 16]
+        configuration.learningStarts = 100
+        configuration.trainFrequency = 50
+        configuration.gradientSteps = 4
+        configuration.batchSize = 16
+        return configuration
+    }
+
+    @Test func sameSeedRepeatsExactly() throws {
+        let specification = try EnvironmentRegistry.specification(named: "CartPole-v1")
+        func run() throws -> [[Float]] {
+            let agent = try DQN(environment: specification, configuration: Self.small(), seed: 3)
+            agent.train(totalSteps: 300)
+            return agent.network.parameters.map(\.scalars)
+        }
+        #expect(try run() == run())
+    }
+
+    @Test func targetNetworkFollowsAtTheInterval() throws {
+        var configuration = Self.small()
+        configuration.targetUpdateInterval = 300
+        let agent = try DQN(environment: try EnvironmentRegistry.specification(named: "CartPole-v1"), configuration: configuration, seed: 1)
+        agent.train(totalSteps: 250)
+        // Trained since the last copy (at step 0): the networks differ; at step 300 the target catches up.
+        #expect(agent.network.parameters.map(\.scalars) != agent.target.parameters.map(\.scalars))
+        agent.train(totalSteps: 300)
+        #expect(agent.network.parameters.map(\.scalars) == agent.target.parameters.map(\.scalars))
+    }
+
+    @Test func continuousActionsAreRejected() {
+        #expect(throws: UnsupportedActionSpace.self) { try DQN(environment: try EnvironmentRegistry.specification(named: "Pendulum-v1"), seed: 0) }
+    }
+}
