@@ -36,6 +36,12 @@ struct DQNTests {
         #expect(agent.network.parameters.map(\.scalars) == agent.target.parameters.map(\.scalars))
     }
 
+    @Test func targetsStopAtTerminationOnly() {
+        // 1 + 0.9·5 = 5.5 where the episode continues (or was truncated); just the reward 2 where it terminated.
+        let targets = DQN.targets(rewards: [1, 2], terminated: [0, 1], nextMaximumValues: [5, 7], discount: 0.9)
+        #expect(targets == [1 + 0.9 * 5, 2])
+    }
+
     @Test func continuousActionsAreRejected() {
         #expect(throws: UnsupportedActionSpace.self) { try DQN(environment: try EnvironmentRegistry.specification(named: "Pendulum-v1"), seed: 0) }
     }

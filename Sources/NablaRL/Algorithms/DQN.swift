@@ -111,12 +111,20 @@ public final class DQN {
         }
     }
 
+    /// One-step Q-learning targets r + γ·(1 − terminated)·maxₐ Q_target(s′, a), per transition.
+    public static func targets(rewards: [Float], terminated: [Float], nextMaximumValues: [Float], discount: Float) -> [Float] {
+        precondition(rewards.count == terminated.count && rewards.count == nextMaximumValues.count,
+                     "DQN.targets: \(rewards.count) rewards, \(terminated.count) flags, \(nextMaximumValues.count) next values")
+        return (0..<rewards.count).map { rewards[$0] + discount * (1 - terminated[$0]) * nextMaximumValues[$0] }
+    }
+
     func learn() {
         let batch = buffer.sample(configuration.batchSize, generator: generator)
         let size = batch.actions.count, dimension = network.observationDimension
         let targets = withoutGradients { () -> [Float] in
             let nextValues = target(Tensor(batch.nextObservations, shape: [size, dimension])).max(axes: [1]).scalars
-            return (0..<size).map { batch.rewards[$0] + Float(configuration.discount) * (1 - batch.terminated[$0]) * nextValues[$0] }
+            return Self.targets(rewards: batch.rewards, terminated: batch.terminated, nextMaximumValues: nextValues,
+                                discount: Float(configuration.discount))
         }
         let values = network(Tensor(batch.observations, shape: [size, dimension]))
             .gathered(axis: 1, indices: IntTensor(batch.actions, shape: [size, 1])).reshaped([size])
