@@ -10,7 +10,7 @@ struct RLTrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train an agent on ENV and evaluate its deterministic policy.",
         discussion: "Algorithms: \(knownAlgorithms.joined(separator: ", ")) (each with Stable-Baselines3 RL-zoo hyper-parameters for CartPole). "
-            + "Writes OUTPUT/metrics.jsonl (one line per update) and OUTPUT/evaluation.json (returns of the greedy policy)."
+            + "Writes OUTPUT/metrics.jsonl (one line per PPO update or per 1,000 DQN steps) and OUTPUT/evaluation.json (returns of the greedy policy)."
     )
 
     static let knownAlgorithms = ["ppo", "dqn"]
