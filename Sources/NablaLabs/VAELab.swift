@@ -32,7 +32,7 @@ public struct VAELab: Lab {
         public var testExamples = 10_000
         public var latentSize = 2
         public var batchSize = 128
-        public var epochs = 10
+        public var epochs = 20
         public var learningRate = 1e-3
         /// The KL weight: 1 is the VAE, other values a β-VAE.
         public var beta = 1.0
@@ -42,9 +42,9 @@ public struct VAELab: Lab {
         public static let full = Settings()
         public static var quick: Settings {
             var settings = Settings()
-            settings.trainingExamples = 6_000
+            settings.trainingExamples = 20_000
             settings.testExamples = 2_000
-            settings.epochs = 3
+            settings.epochs = 5
             return settings
         }
 
@@ -167,7 +167,7 @@ public struct VAELab: Lab {
         let means = withoutGradients { result.model.encode(test.pixels).mean }
         let values = means.scalars, width = means.shape[1]
         let second = width > 1 ? 1 : 0
-        var plot = ScatterPlot(width: 640, height: 520, title: "Test images in the latent space (posterior means)",
+        var plot = ScatterPlot(width: 640, height: 520, title: "Latent space (posterior means)",
                                xLabel: "z1", yLabel: width > 1 ? "z2" : "z1",
                                x: (0..<test.count).map { Double(values[$0 * width]) },
                                y: (0..<test.count).map { Double(values[$0 * width + second]) },
@@ -177,8 +177,16 @@ public struct VAELab: Lab {
         return plot
     }
 
-    /// Φ⁻¹(p), the standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
+    /// Φ⁻¹(p), the standard normal quantile for p in (0, 1): Acklam's rational approximation (off by up
+    /// to about 1e-5 in the tails) refined by one Halley step on Φ(x) − p, with Φ from `erfc`.
     static func normalQuantile(_ p: Double) -> Double {
+        let x = roughNormalQuantile(p)
+        let error = 0.5 * erfc(-x / 2.0.squareRoot()) - p
+        let step = error * (2 * Double.pi).squareRoot() * exp(x * x / 2)
+        return x - step / (1 + x * step / 2)
+    }
+
+    static func roughNormalQuantile(_ p: Double) -> Double {
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
         let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01]
         let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549671010321255e+00, 4.374664141464968e+00, 2.938163982698783e+00]
@@ -187,7 +195,7 @@ public struct VAELab: Lab {
             let q = (-2 * log(p)).squareRoot()
             return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
         }
-        if p > 1 - 0.02425 { return -normalQuantile(1 - p) }
+        if p > 1 - 0.02425 { return -roughNormalQuantile(1 - p) }
         let q = p - 0.5, r = q * q
         return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
             / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
@@ -279,10 +287,10 @@ extension VAELab {
     public var lecture: String { "Auto-encoders and the VAE" }
     public var summary: String { "a VAE with a 2-D latent space on Fashion-MNIST: reconstructions, prior samples, latent map, manifold" }
     public var baseline: Baseline {
-        Baseline(metric: "elbo_to_mean_image_ratio", value: 0.8, higherIsBetter: false,
+        Baseline(metric: "elbo_to_mean_image_ratio", value: 0.72, higherIsBetter: false,
                  source: "the test -ELBO per image over the exact -log p(x) of independent Bernoulli pixels at the training mean "
-                     + "(a decoder that ignores z), at most 0.8",
-                 quickValue: 0.9)
+                     + "(a decoder that ignores z), at most 0.72 (0.8 quick)",
+                 quickValue: 0.8)
     }
 
     public var settings: [LabSetting] {

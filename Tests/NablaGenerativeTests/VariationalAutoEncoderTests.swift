@@ -1,3 +1,4 @@
+import Foundation
 import Nabla
 import NablaNN
 import Testing
@@ -14,9 +15,15 @@ import Testing
         let logits = vae.decode(mean)
         let probabilities = logits.sigmoid().scalars, targets = images.scalars
         var crossEntropy = 0.0
-        for (p, x) in zip(probabilities, targets) { crossEntropy -= Double(x) * log(Double(p)) + Double(1 - x) * log(Double(1 - p)) }
+        for (probability, target) in zip(probabilities, targets) {
+            let (p, x) = (Double(probability), Double(target))
+            crossEntropy -= x * log(p) + (1 - x) * log(1 - p)
+        }
         var kl = 0.0
-        for (m, v) in zip(mean.scalars, logVariance.scalars) { kl += 0.5 * Double(m * m + exp(v) - v - 1) }
+        for (meanValue, logVarianceValue) in zip(mean.scalars, logVariance.scalars) {
+            let (m, v) = (Double(meanValue), Double(logVarianceValue))
+            kl += 0.5 * (m * m + exp(v) - v - 1)
+        }
         #expect(abs(Double(bound.reconstruction.item) - crossEntropy / 5) < 1e-4)
         #expect(abs(Double(bound.klDivergence.item) - kl / 5) < 1e-5)
         #expect(abs(Double(bound.loss.item) - (crossEntropy + 2 * kl) / 5) < 1e-4)

@@ -35,7 +35,7 @@ import Testing
         let training = Self.bandImages(count: 256, seed: 1), test = Self.bandImages(count: 64, seed: 2)
         let result = try #require(try VAELab.run(settings: settings, generator: RandomGenerator(seed: 3), training: training, test: test))
         #expect(result.testNegativeELBO.count == 3)
-        #expect(result.testNegativeELBO.allSatisfy(\.isFinite))
+        #expect(result.testNegativeELBO.allSatisfy { $0.isFinite })
         #expect(result.testNegativeELBO.last! < result.testNegativeELBO.first!, "\(result.testNegativeELBO)")
         #expect(result.ratioToMeanImage < 1, "-ELBO \(result.finalNegativeELBO), mean image \(result.meanImageNegativeLogLikelihood)")
         for (bound, (reconstruction, kl)) in zip(result.testNegativeELBO, zip(result.testReconstruction, result.testKL)) {
@@ -46,7 +46,7 @@ import Testing
         #expect(VAELab.priorSamples(result, count: 16, generator: RandomGenerator(seed: 4)).count == 16)
         #expect(VAELab.manifold(result, side: 5).count == 25)
         let scatter = VAELab.latentScatter(result, test: test)
-        #expect(scatter.x.count == 64 && scatter.x.allSatisfy(\.isFinite))
+        #expect(scatter.x.count == 64 && scatter.x.allSatisfy { $0.isFinite })
         #expect(scatter.rendered().width > 0 && VAELab.boundChart(result).rendered().width > 0)
     }
 
