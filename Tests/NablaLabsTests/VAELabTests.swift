@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 import NablaViz
+import NablaCheckpoint
 import Testing
 @testable import NablaLabs
 
@@ -72,5 +73,49 @@ import Testing
         settings = .quick
         settings.beta = -1
         #expect { try settings.validate() } throws: { "\($0)".contains("'beta'") }
+    }
+}
+
+/// Stop the tiny Fashion-MNIST run at a step inside its second epoch, resume, and end bit-identical to
+/// an uninterrupted run: the model and optimiser in the checkpoint, the headline, metrics.jsonl and
+/// every figure file.
+@Suite(.serialized) struct VAELabResumeTests {
+    func run(_ folder: URL, stopAfterSteps: Int? = nil, resume: Bool = false) throws -> LabRunSummary {
+        var options = LabRunOptions()
+        options.quick = true
+        options.overrides = resume ? [] : VAELab().tinySettings
+        if resume { options.resume = folder.path } else { options.output = folder.path }
+        options.stopAfterSteps = stopAfterSteps
+        return try LabRunner.run(VAELab(), options: options)
+    }
+
+    @Test func resumedRunIsBitIdentical() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-vae-resume-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let whole = try run(root.appendingPathComponent("whole"))
+        let folder = root.appendingPathComponent("resumed")
+        // Tiny settings: 256 images in batches of 64 for 2 epochs, 8 steps; step 5 is inside epoch 2.
+        let interrupted = try run(folder, stopAfterSteps: 5)
+        #expect(interrupted.result.isInterrupted)
+        let resumed = try run(folder, resume: true)
+        #expect(resumed.result.headline.bitPattern == whole.result.headline.bitPattern)
+        let checkpoint = "checkpoint.vae.safetensors"
+        let wholeState = try TrainingCheckpoint.read(whole.folder.appendingPathComponent(checkpoint).path)
+        let resumedState = try TrainingCheckpoint.read(resumed.folder.appendingPathComponent(checkpoint).path)
+        #expect(!wholeState.model.isEmpty && wholeState.model.count == resumedState.model.count)
+        for (key, tensor) in wholeState.model {
+            #expect(resumedState.model[key]?.scalars.map(\.bitPattern) == tensor.scalars.map(\.bitPattern), "\(key) differs")
+        }
+        func metrics(_ folder: URL) throws -> [String] {
+            try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map {
+                String($0).replacingOccurrences(of: #",?"(seconds|samples_per_s)":[^,}]*"#, with: "", options: .regularExpression)
+            }
+        }
+        #expect(try metrics(whole.folder) == (try metrics(resumed.folder)))
+        for figure in ["section-2-1.png", "section-3-1.png", "section-4-1.png", "section-5-1.png", "section-6-1.png"] {
+            let wholeBytes = try Data(contentsOf: whole.folder.appendingPathComponent(figure))
+            #expect(wholeBytes.count > 1000, "\(figure) is missing or empty")
+            #expect(try Data(contentsOf: resumed.folder.appendingPathComponent(figure)) == wholeBytes, "\(figure) differs")
+        }
     }
 }
