@@ -29,11 +29,12 @@ import Testing
     /// −log p(x), and every figure renders with the expected number of images.
     @Test func quickRunLearnsAndDrawsEveryFigure() throws {
         var settings = VAELab.Settings.quick
-        settings.trainingExamples = 256
+        settings.trainingExamples = 128
         settings.testExamples = 64
         settings.batchSize = 32
         settings.epochs = 3
-        let training = Self.bandImages(count: 256, seed: 1), test = Self.bandImages(count: 64, seed: 2)
+        settings.learningRate = 3e-3
+        let training = Self.bandImages(count: 128, seed: 1), test = Self.bandImages(count: 64, seed: 2)
         let result = try #require(try VAELab.run(settings: settings, generator: RandomGenerator(seed: 3), training: training, test: test))
         #expect(result.testNegativeELBO.count == 3)
         #expect(result.testNegativeELBO.allSatisfy { $0.isFinite })
