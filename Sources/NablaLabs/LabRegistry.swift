@@ -11,6 +11,7 @@ public enum LabRegistry {
         FashionClassifierLab.cnn,
         GNNKarateLab(),
         AttackLab(),
+        DistillationLab(),
     ]
 
     /// The lab called `name`; throws `LabError` listing the known names otherwise.
