@@ -1,3 +1,4 @@
+import Foundation
 import Nabla
 import NablaCompression
 import NablaData
