@@ -1,5 +1,6 @@
 import Foundation
 import Nabla
+import NablaCheckpoint
 import NablaCompression
 import NablaData
 import NablaNN
@@ -37,6 +38,39 @@ import Testing
         options.output = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-distillation-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: options.output!) }
         #expect { try LabRunner.run(DistillationLab(), options: options) } throws: { "\($0)".contains("over the budget of 100000") }
+    }
+
+    /// Stopped inside the distilled student's stage (the teacher's stage finished) and resumed, the run ends
+    /// with the same parameters in every checkpoint, bit for bit, and the same headline as a whole run.
+    @Test func resumeInsideTheStudentStageIsBitExact() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-distillation-resume-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        func run(_ folder: String, stop: Int? = nil, resume: Bool = false) throws -> LabRunSummary {
+            var options = LabRunOptions()
+            options.quick = true
+            options.overrides = resume ? [] : DistillationLab().tinySettings
+            if resume { options.resume = root.appendingPathComponent(folder).path } else { options.output = root.appendingPathComponent(folder).path }
+            options.stopAfterSteps = stop
+            return try LabRunner.run(DistillationLab(), options: options)
+        }
+        func parameters(_ folder: URL) throws -> [String: [UInt32]] {
+            var all: [String: [UInt32]] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasPrefix("checkpoint") {
+                for (key, tensor) in try TrainingCheckpoint.read(folder.appendingPathComponent(name).path).model {
+                    all[name + ":" + key] = tensor.scalars.map(\.bitPattern)
+                }
+            }
+            return all
+        }
+        let whole = try run("whole")
+        // Tiny: 108 training images in batches of 30 make 4 steps a stage; step 6 lies in the distilled student's.
+        let stopped = try run("resumed", stop: 6)
+        #expect(stopped.result.isInterrupted)
+        let resumed = try run("resumed", resume: true)
+        let wholeParameters = try parameters(whole.folder)
+        #expect(wholeParameters.count > 0 && wholeParameters.keys.contains { $0.hasPrefix("checkpoint.student-distilled") })
+        #expect(try parameters(resumed.folder) == wholeParameters)
+        #expect(resumed.result.headline.bitPattern == whole.result.headline.bitPattern)
     }
 
     /// A distillation step moves the student towards the teacher and leaves the teacher untouched.
