@@ -73,6 +73,20 @@ import Testing
         #expect(resumed.result.headline.bitPattern == whole.result.headline.bitPattern)
     }
 
+    /// `teacher=RUN_DIR` reads a fashion-cnn run's model.safetensors, recognising its network; a folder
+    /// without one is an error naming the setting.
+    @Test func teacherLoadsFromARunFolderOrNamesTheSetting() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-distillation-teacher-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect { try DistillationLab.loadTeacher(folder: folder.path) } throws: { "\($0)".contains("setting 'teacher'") && "\($0)".contains("model.safetensors") }
+        let saved = FashionArchitecture.cnn.makeModel(RandomGenerator(seed: 9))
+        try saved.saveSafetensors(to: folder.appendingPathComponent("model.safetensors").path)
+        let loaded = try DistillationLab.loadTeacher(folder: folder.path)
+        #expect(loaded.architecture == .cnn)
+        #expect(loaded.model.parameters().map(\.scalars) == saved.parameters().map(\.scalars))
+    }
+
     /// A distillation step moves the student towards the teacher and leaves the teacher untouched.
     @Test func distillationStepTrainsTheStudentOnly() throws {
         let generator = RandomGenerator(seed: 3)
