@@ -226,8 +226,9 @@ public struct DistillationLab: Lab {
             .text("What to look for", """
                 The teacher's softened outputs (temperature T) say which wrong classes are nearly right — a shirt \
                 that looks like a T-shirt — which the one-hot label hides. The student trained on them as well as the \
-                labels usually ends a little higher than the same student trained on the labels alone, and the gap is \
-                largest when data or epochs are few. The T² factor keeps the soft term's gradient the same size at any T.
+                labels can end higher than the same student trained on the labels alone — when the teacher is clearly \
+                better than that student. A weak teacher (the quick setting's) passes on its own mistakes, and the \
+                distilled student can end lower. The T² factor keeps the soft term's gradient the same size at any T.
                 """),
         ]
     }
