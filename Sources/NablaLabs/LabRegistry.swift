@@ -12,6 +12,7 @@ public enum LabRegistry {
         GNNKarateLab(),
         AttackLab(),
         VAELab(),
+        DistillationLab(),
     ]
 
     /// The lab called `name`; throws `LabError` listing the known names otherwise.
