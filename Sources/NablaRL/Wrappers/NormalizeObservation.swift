@@ -3,7 +3,7 @@ import Nabla
 
 /// Scales observations by running statistics to roughly zero mean and unit variance, clipped to
 /// ±`clip` (Gymnasium's `NormalizeObservation`). Statistics update on every observation until frozen.
-public final class NormalizeObservation: Environment {
+public final class NormalizeObservation: EnvironmentWrapper {
     public let wrapped: Environment
     public var statistics: RunningStatistics
     public var updating = true
@@ -16,15 +16,9 @@ public final class NormalizeObservation: Environment {
         statistics = RunningStatistics(dimension: wrapped.observationSpace.dimension)
     }
 
-    public var name: String { wrapped.name }
     public var observationSpace: Space {
         let dimension = wrapped.observationSpace.dimension
         return .box(low: Array(repeating: Float(-clip), count: dimension), high: Array(repeating: Float(clip), count: dimension))
-    }
-    public var actionSpace: Space { wrapped.actionSpace }
-    public var state: [Double] {
-        get { wrapped.state }
-        set { wrapped.state = newValue }
     }
     public var observation: [Float] { normalise(wrapped.observation, update: false) }
 

@@ -3,7 +3,7 @@ import Nabla
 
 /// Divides rewards by the running standard deviation of the discounted return, clipped to ±`clip`
 /// (Gymnasium's `NormalizeReward`): keeps value targets near unit scale whatever the reward units.
-public final class NormalizeReward: Environment {
+public final class NormalizeReward: EnvironmentWrapper {
     public let wrapped: Environment
     public var statistics = RunningStatistics(dimension: 1)
     public var updating = true
@@ -16,15 +16,6 @@ public final class NormalizeReward: Environment {
         self.discount = discount
         self.clip = clip
     }
-
-    public var name: String { wrapped.name }
-    public var observationSpace: Space { wrapped.observationSpace }
-    public var actionSpace: Space { wrapped.actionSpace }
-    public var state: [Double] {
-        get { wrapped.state }
-        set { wrapped.state = newValue }
-    }
-    public var observation: [Float] { wrapped.observation }
 
     public func reset(generator: RandomGenerator) -> [Float] {
         discountedReturn = 0

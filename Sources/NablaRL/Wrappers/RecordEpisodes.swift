@@ -3,7 +3,7 @@ import Nabla
 /// Keeps each episode's return, length and (optionally) its dynamics states, so an episode can be
 /// scored and drawn afterwards (Gymnasium's `RecordEpisodeStatistics` plus the frames of `RecordVideo`,
 /// kept as states: drawing them later costs nothing while training).
-public final class RecordEpisodes: Environment {
+public final class RecordEpisodes: EnvironmentWrapper {
     public let wrapped: Environment
     public let keepStates: Bool
     public private(set) var returns: [Double] = []
@@ -18,15 +18,6 @@ public final class RecordEpisodes: Environment {
         self.wrapped = wrapped
         self.keepStates = keepStates
     }
-
-    public var name: String { wrapped.name }
-    public var observationSpace: Space { wrapped.observationSpace }
-    public var actionSpace: Space { wrapped.actionSpace }
-    public var state: [Double] {
-        get { wrapped.state }
-        set { wrapped.state = newValue }
-    }
-    public var observation: [Float] { wrapped.observation }
 
     public func reset(generator: RandomGenerator) -> [Float] {
         let observation = wrapped.reset(generator: generator)

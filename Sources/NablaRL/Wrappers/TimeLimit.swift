@@ -2,7 +2,7 @@ import Nabla
 
 /// Ends episodes after `maximumSteps` steps with `truncated` set, as Gymnasium's `TimeLimit`
 /// (`max_episode_steps` in the registry). A step that both terminates and hits the limit reports both.
-public final class TimeLimit: Environment {
+public final class TimeLimit: EnvironmentWrapper {
     public let wrapped: Environment
     public let maximumSteps: Int
     /// Steps taken since the last reset.
@@ -13,15 +13,6 @@ public final class TimeLimit: Environment {
         self.wrapped = wrapped
         self.maximumSteps = maximumSteps
     }
-
-    public var name: String { wrapped.name }
-    public var observationSpace: Space { wrapped.observationSpace }
-    public var actionSpace: Space { wrapped.actionSpace }
-    public var state: [Double] {
-        get { wrapped.state }
-        set { wrapped.state = newValue }
-    }
-    public var observation: [Float] { wrapped.observation }
 
     public func reset(generator: RandomGenerator) -> [Float] {
         elapsedSteps = 0
