@@ -1,5 +1,6 @@
 import Foundation
 import Nabla
+import NablaTestSupport
 @testable import NablaData
 import Testing
 
@@ -137,56 +138,17 @@ struct PythonInteropTests {
 
 /// Finds and runs the Python the interop tests use.
 enum InteropPython {
-    /// A Python that imports numpy and safetensors: `NABLA_PYTHON`, the CI's `.build/interop-python`, or
-    /// `python3`; nil when none does. Looked for once per test run.
-    static let found: String? = {
-        for candidate in candidates {
-            if let result = try? execute(candidate, ["-c", "import numpy, safetensors"]), result.status == 0 { return candidate }
-        }
-        return nil
-    }()
-
-    /// Whether the tests run: where a Python was found, and always under CI, where a missing one fails.
-    static var shouldRun: Bool { found != nil || ProcessInfo.processInfo.environment["CI"] == "true" }
-
-    static var candidates: [String] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var candidates = [root.appendingPathComponent(".build/interop-python/bin/python").path, "python3"]
-        if let chosen = ProcessInfo.processInfo.environment["NABLA_PYTHON"] { candidates.insert(chosen, at: 0) }
-        return candidates
-    }
-
-    /// The Python found, or an error naming what was tried (reached only under CI, see `shouldRun`).
-    static func required() throws -> String {
-        if let found { return found }
-        throw MissingPython(message: "Python with numpy and safetensors not found (tried \(candidates.joined(separator: ", "))); "
-            + "install them with `python3 -m pip install safetensors numpy` or set NABLA_PYTHON")
-    }
-
-    struct MissingPython: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
-    }
+    static let python = TestPython(importing: "numpy, safetensors", packages: "numpy safetensors")
+    static var found: String? { python.found }
+    static var shouldRun: Bool { python.shouldRun }
+    static func required() throws -> String { try python.required() }
 
     /// Runs `script` with the folder's path as its argument; records an issue with its output unless it
     /// exits 0 printing "ok".
     static func run(_ python: String, folder: TemporaryFolder, script: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let path = folder.file("check.py")
         try script.write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try execute(python, [path, folder.path])
+        let result = try TestPython.execute(python, [path, folder.path])
         #expect(result.status == 0 && result.output.hasSuffix("ok\n"), "the Python check failed:\n\(result.output)", sourceLocation: sourceLocation)
-    }
-
-    static func execute(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 }

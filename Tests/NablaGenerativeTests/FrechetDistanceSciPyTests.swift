@@ -1,5 +1,6 @@
 import Foundation
 import NablaGenerative
+import NablaTestSupport
 import Testing
 
 /// The Fréchet distance against the textbook formula with SciPy's `sqrtm` (as in pytorch-fid), within
@@ -33,16 +34,9 @@ struct FrechetDistanceSciPyTests {
     }
 }
 
-/// A Python that imports numpy and scipy: `NABLA_PYTHON`, the CI's `.build/interop-python`, the peers'
-/// `.build/peers`, or `python3`.
+/// A Python that imports numpy and scipy (see `TestPython` for where it looks).
 enum SciPyPython {
-    static let found: String? = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var candidates = [root.appendingPathComponent(".build/interop-python/bin/python").path,
-                          root.appendingPathComponent(".build/peers/bin/python").path, "python3"]
-        if let chosen = ProcessInfo.processInfo.environment["NABLA_PYTHON"] { candidates.insert(chosen, at: 0) }
-        return candidates.first { (try? execute($0, ["-c", "import numpy, scipy.linalg"])) != nil }
-    }()
+    static let found = TestPython(importing: "numpy, scipy.linalg", packages: "numpy scipy").found
 
     /// The program's standard output; throws when it cannot start or exits non-zero.
     static func execute(_ program: String, _ arguments: [String]) throws -> String {
