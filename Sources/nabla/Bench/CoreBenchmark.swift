@@ -22,7 +22,9 @@ struct CoreBenchmark: ParsableCommand {
     private func workload(_ name: String) -> String { quick ? name + "-quick" : name }
 
     func run() {
-        let timing = options.timing(defaultRepetitions: 7)
+        // 15 paired repetitions: on a shared machine one run's load swings the speed of both sides by
+        // tens of percent within seconds, and 7 pairs left the median ratio 5–8% from run to run.
+        let timing = options.timing(defaultRepetitions: 15)
         let generator = RandomGenerator(seed: 0)
         printMachine()
         for n in quick ? [32, 64] : [256, 512, 1024] {

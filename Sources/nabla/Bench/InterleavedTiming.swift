@@ -71,7 +71,7 @@ func median(_ values: [Double]) -> Double {
 
 /// The timing options of `bench core` and `bench optim`.
 struct TimingOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Timed repetitions per measurement (default 7 for core, 9 for optim; 3 with --quick).",
+    @Option(parsing: .unconditional, help: "Timed repetitions per measurement (default 15 for core, 9 for optim; 3 with --quick).",
             transform: NumericOption.integer("--repetitions", in: 1...Int.max))
     var repetitions: Int?
 
