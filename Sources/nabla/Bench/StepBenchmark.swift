@@ -25,6 +25,9 @@ struct StepBenchmark: ParsableCommand {
     var steps = 20
     @Option(parsing: .unconditional, help: "Images per batch.", transform: NumericOption.integer("--batch-size", in: 2...4096))
     var batchSize = 64
+    @Flag(help: "Three timed steps: a check that the command works, not a measurement.") var quick = false
+
+    private var timedSteps: Int { quick ? 3 : steps }
 
     func validate() throws {
         guard FashionArchitecture(rawValue: model) != nil else {
@@ -41,7 +44,7 @@ struct StepBenchmark: ParsableCommand {
         let augmentations: [any BatchTransform] = [RandomCrop(padding: 2), RandomHorizontalFlip()]
         var parts = PartTimes()
 
-        for step in 0..<(steps + 2) {
+        for step in 0..<(timedSteps + 2) {
             if step == 2 { parts = PartTimes(); BackwardTimes.shared.reset(enabled: true) }
             _ = parts.time("augmentation") { augmentations.reduce(images) { $1.apply($0, generator: generator) } }
             parts.time("zero_grad") { optimizer.zeroGradients() }
@@ -55,14 +58,14 @@ struct StepBenchmark: ParsableCommand {
 
         // Whole steps, as ClassificationTask.trainStep runs them (no timing hooks).
         let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<steps {
+        for _ in 0..<timedSteps {
             optimizer.zeroGradients()
             let loss = crossEntropy(network(images), labels)
             loss.backward()
             optimizer.step()
         }
-        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(steps)
-        printJSONLine(["benchmark": "step", "model": model, "part": "whole step (untimed parts)", "ms": rounded(milliseconds),
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(timedSteps)
+        printJSONLine(["benchmark": "step", "model": model, "part": "whole step (untimed parts)", "ms": rounded(milliseconds), "quick": quick,
                        "batch_size": batchSize, "images_per_s": rounded(Double(batchSize) / milliseconds * 1000)])
     }
 
@@ -87,7 +90,7 @@ struct StepBenchmark: ParsableCommand {
     private func printTable(_ parts: PartTimes) {
         let rows = parts.seconds.map { ($0.key, $0.value) } + BackwardTimes.shared.totals.map { ("backward " + $0.name, $0.seconds) }
         for (name, seconds) in rows.sorted(by: { $0.1 > $1.1 }) {
-            printJSONLine(["benchmark": "step", "model": model, "part": name, "ms": rounded(seconds * 1000 / Double(steps))])
+            printJSONLine(["benchmark": "step", "model": model, "part": name, "ms": rounded(seconds * 1000 / Double(timedSteps))])
         }
     }
 
