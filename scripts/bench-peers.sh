@@ -3,7 +3,7 @@
 # right after it, one JSON line per workload and peer with both figures and `ratio` (Nabla's speed over
 # the peer's: above 1 Nabla is faster).
 #
-#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [compression] [gan]
+#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [compression] [gan] [step]
 #
 # Suites (default: all seven):
 #   core     matmul beside OpenBLAS's cblas_sgemm called directly in the same process (bench core pairs
@@ -20,6 +20,8 @@
 #            NABLA_COMPRESSION_RUN=RUN_DIR quantises a trained fashion-cnn run instead of fresh weights
 #   gan      DCGAN training on Fashion-MNIST (batch 64, one D and one G step per batch) beside PyTorch
 #            (scripts/peers/torch_dcgan.py)
+#   step     one training step of fashion-cnn's residual network (batch 64, Adam) beside PyTorch
+#            (scripts/peers/torch_step.py); not in the default set, name it
 #
 # --quick  small sizes and subsets: a check that everything runs, not a measurement. Every line then
 #          says "quick": true and its workload name ends in "-quick".
@@ -40,9 +42,9 @@ for argument in "$@"; do
   case "$argument" in
     --quick) quick=(--quick) ;;
     --unpin) unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE ;;
-    core|optim|train|classic|trust|compression|gan) suites+=("$argument") ;;
+    core|optim|train|classic|trust|compression|gan|step) suites+=("$argument") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust, compression or gan" >&2; exit 2 ;;
+    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust, compression, gan or step" >&2; exit 2 ;;
   esac
 done
 [ ${#suites[@]} -gt 0 ] || suites=(core optim train classic trust compression gan)

@@ -194,6 +194,11 @@ public struct DistillationLab: Lab {
                                    validationAccuracy: outcome.state.metrics.compactMap { $0["val_accuracy"] },
                                    testAccuracy: evaluation.accuracy, seconds: outcome.state.trainingSeconds))
             if distilled {
+                // The report's confusion matrix and test images are the distilled student's, as a classifier lab's are its model's.
+                try context.folder.writeConfusion(predictions: evaluation.predictions, labels: evaluation.labels, classNames: FashionMNIST.classNames)
+                let shown = Array(0..<min(40, test.count))
+                try context.folder.writeSamples(images: test.batch(at: shown).inputs, predictions: shown.map { evaluation.predictions[$0] },
+                                                labels: shown.map { evaluation.labels[$0] }, classNames: FashionMNIST.classNames)
                 try model.saveSafetensors(to: context.folder.path("student.safetensors"), metadata: [
                     "format": "pt", "nabla.recipe": name,
                     "nabla.input_mean": "\(FashionMNIST.mean)", "nabla.input_std": "\(FashionMNIST.standardDeviation)"])

@@ -6,6 +6,7 @@ import NablaData
 import NablaNN
 import NablaOptim
 import NablaTrain
+import NablaViz
 import Testing
 @testable import NablaLabs
 
@@ -63,6 +64,12 @@ import Testing
             return all
         }
         let whole = try run("whole")
+        // The report is complete: the distilled student's confusion matrix and test images are there.
+        for file in [RunFolder.confusionFile, RunFolder.samplesFile] {
+            #expect(FileManager.default.fileExists(atPath: whole.folder.appendingPathComponent(file).path), "\(file) missing")
+        }
+        let report = try String(contentsOf: whole.folder.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(!report.contains("No confusion matrix was recorded") && !report.contains("No test images were recorded"))
         // Tiny: 108 training images in batches of 30 make 4 steps a stage; step 6 lies in the distilled student's.
         let stopped = try run("resumed", stop: 6)
         #expect(stopped.result.isInterrupted)

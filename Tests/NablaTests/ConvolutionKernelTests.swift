@@ -5,7 +5,8 @@ import Testing
 // The sample-by-sample convolution kernels against the definition of cross-correlation, summed in
 // double precision. The shapes are large enough to spread samples over several cores and to take every
 // path: "same" convolutions (one shifted copy per column-matrix row), strides, dilation, groups, 1×1
-// kernels (no column matrix), odd widths, and a single large sample (BLAS threads inside).
+// kernels (no column matrix), odd widths, a single large sample (BLAS threads inside), and small images
+// whose samples share one product (`ConvolutionPlan.samplesPerProduct`), the batch not a multiple of it.
 
 /// One convolution setting: input (batch, channels, height, width), weight (outputs, channels/groups, kh, kw).
 struct ConvolutionCase: CustomStringConvertible, Sendable {
@@ -64,6 +65,8 @@ private func referenceConvolution(_ c: ConvolutionCase, x: [Float], w: [Float], 
         ConvolutionCase(name: "1×1", input: [8, 32, 7, 7], weight: [16, 32, 1, 1]),
         ConvolutionCase(name: "one pixel wide", input: [16, 4, 8, 1], weight: [8, 4, 3, 1], padding: Size2(1, 0)),
         ConvolutionCase(name: "one large sample", input: [1, 32, 20, 20], weight: [32, 32, 3, 3], padding: 1),
+        // 49 positions: 8 samples share a product, and the last product has the 3 left over.
+        ConvolutionCase(name: "7×7 same, samples sharing products", input: [11, 8, 7, 7], weight: [12, 8, 3, 3], padding: 1),
     ]
 
     @Test(arguments: cases) func convolutionAndGradientsMatchTheDefinition(_ c: ConvolutionCase) {

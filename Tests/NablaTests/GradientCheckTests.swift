@@ -545,6 +545,11 @@ private struct Inputs {
             conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1)
         }
         checkSecondDerivative("divide", [random.normal([4]), random.positive([4])]) { $0[0] / $0[1] }
+        // Batch statistics run fused kernels forward and backward; a recorded backward pass takes the
+        // differentiable formula instead, which this checks.
+        checkSecondDerivative("batchNorm training", [random.normal([4, 3, 2, 2]), random.positive([3]), random.normal([3])]) {
+            batchNorm($0[0], runningMean: nil, runningVariance: nil, weight: $0[1], bias: $0[2], training: true)
+        }
         checkSecondDerivative("gelu", [random.normal([5])]) { $0[0].gelu() }
         checkSecondDerivative("linear tanh", [random.normal([2, 3]), random.normal([4, 3]), random.normal([4])]) {
             linear($0[0], weight: $0[1], bias: $0[2]).tanh()

@@ -12,7 +12,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--nabla", required=True, help="the release-built nabla executable")
 parser.add_argument("--reference", required=True, help="the folder holding the peer scripts")
 parser.add_argument("--quick", action="store_true")
-parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression", "gan"])
+parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression", "gan", "step"])
 options = parser.parse_args()
 quick = options.quick
 suffix = "-quick" if quick else ""
@@ -206,5 +206,14 @@ def gan():
     emit("gan", line["workload"], "images/s", line["images_per_s"], torch_version, peer["images_per_s"])
 
 
+def step():
+    # One training step of the fashion-cnn lab's residual network (batch 64, Adam), same layers on both sides.
+    line = next(l for l in nabla("step") if l.get("part", "").startswith("whole step"))
+    peer = next(l for l in json_lines(run([sys.executable, os.path.join(here, "torch_step.py")] + (["--quick"] if quick else []),
+                                          "peer torch_step.py")) if l["part"] == "whole step")
+    emit("step", "fashion-cnn-residual-step" + suffix, "images/s", line["images_per_s"], torch_version, peer["images_per_s"])
+
+
 for suite in options.suites:
-    {"core": core, "optim": optim, "train": train, "classic": classic, "trust": trust, "compression": compression, "gan": gan}[suite]()
+    {"core": core, "optim": optim, "train": train, "classic": classic, "trust": trust, "compression": compression, "gan": gan,
+     "step": step}[suite]()

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Reverse-mode differentiation over the recorded graph.
 ///
 /// The graph is walked once in reverse topological order; each node's rule turns its output gradient
@@ -12,10 +14,14 @@ enum BackwardEngine {
         GradientMode.isEnabled = createGraph
         defer { GradientMode.isEnabled = previous }
         let order = topologicalOrder(from: output)
+        let timing = BackwardTimes.shared.isEnabled
         for tensor in order.reversed() {
             guard let node = tensor.node, let gradient = gradients[ObjectIdentifier(tensor)] else { continue }
             node.checkSavedValues(output: tensor)
+            let start = timing ? DispatchTime.now().uptimeNanoseconds : 0
             let inputGradients = node.backward(gradient, tensor)
+            if timing { BackwardTimes.shared.add(node.name, since: start) }
+            let accumulateStart = timing ? DispatchTime.now().uptimeNanoseconds : 0
             precondition(inputGradients.count == node.inputs.count, "backward of \(node.name): wrong number of gradients")
             for (input, inputGradient) in zip(node.inputs, inputGradients) {
                 guard input.requiresGrad, let inputGradient else { continue }
@@ -23,6 +29,7 @@ enum BackwardEngine {
                 let key = ObjectIdentifier(input)
                 gradients[key] = gradients[key].map { $0 + shaped } ?? shaped
             }
+            if timing { BackwardTimes.shared.add("accumulate", since: accumulateStart) }
         }
         return (gradients, order)
     }

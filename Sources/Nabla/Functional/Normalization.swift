@@ -1,5 +1,7 @@
-// Normalisation functions: batch, layer and group normalisation, composed from reductions and
-// element-wise operations, so their gradients (and gradients of gradients) need no rules of their own.
+// Normalisation functions: batch, layer and group normalisation. Layer and group normalisation, and
+// batch normalisation by running statistics, are composed from reductions and element-wise operations,
+// so their gradients (and gradients of gradients) need no rules of their own; batch normalisation by
+// the batch's statistics, the hot path of training, is one operation with fused kernels.
 
 /// Batch normalisation over every axis but the channel axis 1, like `torch.nn.functional.batch_norm`:
 ///
@@ -31,31 +33,64 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVariance: Te
     }
     // Shape that lines a per-channel vector up with axis 1.
     let channelShape = [1, channels] + [Int](repeating: 1, count: input.rank - 2)
-    let axes = [0] + Array(2..<input.rank)
-    let mean: Tensor, variance: Tensor
     if training || runningMean == nil || runningVariance == nil {
         let perChannel = input.count / Swift.max(channels, 1)
         precondition(!training || perChannel > 1,
                      "batchNorm: expected more than 1 value per channel when training, got input of shape \(describe(input.shape))")
-        mean = input.mean(axes: axes, keepDims: true)
-        variance = input.variance(axes: axes, unbiased: false, keepDims: true)
+        let source = input.contiguous()
+        let statistics = batchNormStatisticsKernel(source, epsilon: epsilon)
         if training, let runningMean, let runningVariance {
             withoutGradients {
-                let batchMean = mean.detached().reshaped([channels])
                 // The running variance tracks the unbiased estimate, as PyTorch's does.
-                let unbiased = variance.detached().reshaped([channels]) * (Float(perChannel) / Float(perChannel - 1))
-                runningMean.assign(runningMean * (1 - momentum) + batchMean * momentum)
+                let unbiased = Tensor(statistics.variance, shape: [channels]) * (Float(perChannel) / Float(perChannel - 1))
+                runningMean.assign(runningMean * (1 - momentum) + Tensor(statistics.mean, shape: [channels]) * momentum)
                 runningVariance.assign(runningVariance * (1 - momentum) + unbiased * momentum)
             }
         }
-    } else {
-        mean = runningMean!.reshaped(channelShape)
-        variance = runningVariance!.reshaped(channelShape)
+        return batchNormWithBatchStatistics(source, weight: weight, bias: bias, statistics: statistics, epsilon: epsilon)
     }
+    let mean = runningMean!.reshaped(channelShape)
+    let variance = runningVariance!.reshaped(channelShape)
     var output = (input - mean) / (variance + epsilon).sqrt()
     if let weight { output = output * weight.reshaped(channelShape) }
     if let bias { output = output + bias.reshaped(channelShape) }
     return output
+}
+
+/// Batch normalisation by the batch's own statistics as one recorded operation: two passes over the
+/// input forward and two backward (see `BatchNormKernels.swift`) instead of a dozen element-wise ones.
+/// When the backward pass is itself recorded (gradients of gradients), the gradient is written with
+/// differentiable tensor operations instead, from the same formula.
+func batchNormWithBatchStatistics(_ input: Tensor, weight: Tensor?, bias: Tensor?, statistics: BatchNormStatistics,
+                                  epsilon: Float) -> Tensor {
+    let output = batchNormApplyKernel(input, mean: statistics.mean, inverseDeviation: statistics.inverseDeviation, weight: weight, bias: bias)
+    let inputs = [input] + [weight, bias].compactMap { $0 }
+    return record(output, "batchNorm", inputs) { outputGradient, _ in
+        let gradients: (input: Tensor, weight: Tensor, bias: Tensor)
+        if isRecordingGradients {
+            gradients = batchNormGradients(input, outputGradient, weight: weight, epsilon: epsilon)
+        } else {
+            gradients = batchNormBackwardKernel(input, outputGradient.contiguous(), statistics: statistics, weight: weight)
+        }
+        return [gradients.input] + (weight == nil ? [] : [gradients.weight]) + (bias == nil ? [] : [gradients.bias])
+    }
+}
+
+/// The gradients of batch normalisation by batch statistics, with differentiable operations: with
+/// x̂ = (x − μ)/σ and g = ∂L/∂y·weight, ∂L/∂x = (g − mean(g) − x̂·mean(g·x̂)) / σ, ∂L/∂weight = Σ ∂L/∂y·x̂,
+/// ∂L/∂bias = Σ ∂L/∂y, means and sums over every axis but 1.
+func batchNormGradients(_ input: Tensor, _ outputGradient: Tensor, weight: Tensor?, epsilon: Float)
+    -> (input: Tensor, weight: Tensor, bias: Tensor) {
+    let channels = input.shape[1]
+    let channelShape = [1, channels] + [Int](repeating: 1, count: input.rank - 2)
+    let axes = [0] + Array(2..<input.rank)
+    let centred = input - input.mean(axes: axes, keepDims: true)
+    let deviation = (input.variance(axes: axes, unbiased: false, keepDims: true) + epsilon).sqrt()
+    let normalized = centred / deviation
+    let scaled = weight.map { outputGradient * $0.reshaped(channelShape) } ?? outputGradient
+    let inputGradient = (scaled - scaled.mean(axes: axes, keepDims: true)
+                         - normalized * (scaled * normalized).mean(axes: axes, keepDims: true)) / deviation
+    return (inputGradient, (outputGradient * normalized).sum(axes: axes), outputGradient.sum(axes: axes))
 }
 
 /// Layer normalisation over the trailing axes given by `normalizedShape`, like

@@ -88,7 +88,8 @@ public struct HeatMap: Figure {
         let rowLabelWidth = rowLabels.map(label.width(of:)).max() ?? 0
         let columnLabelWidth = columnLabels.map(label.width(of:)).max() ?? 0
 
-        var top = padding + (title.isEmpty ? 4 : ChartFrame.titleStyle.lineHeight + 10)
+        let fittedTitle = FittedTitle(title, imageWidth: width)
+        var top = padding + (title.isEmpty ? 4 : fittedTitle.height + 10)
         var left = padding + (yLabel.isEmpty ? 0 : label.lineHeight + 8) + (rowLabels.isEmpty ? 0 : rowLabelWidth + 6)
         let right = padding + colourBarWidth + 12 + 6 + barLabelWidth + 4
         var bottom = padding + (xLabel.isEmpty ? 0 : label.lineHeight + 8)
@@ -162,9 +163,7 @@ public struct HeatMap: Figure {
             surface.drawText(yLabel, at: Point(x: padding, y: area.center.y),
                              style: TextStyle(horizontalAlignment: .center, verticalAlignment: .top, isRotated: true))
         }
-        if !title.isEmpty {
-            surface.drawText(title, at: Point(x: area.center.x, y: padding), style: ChartFrame.titleStyle)
-        }
+        fittedTitle.draw(on: &surface, centre: area.center.x, imageWidth: width)
         drawColourBar(on: &surface, beside: area, ticks: barTicks, range: range, width: colourBarWidth)
     }
 

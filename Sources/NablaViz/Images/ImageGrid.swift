@@ -55,7 +55,8 @@ public struct ImageGrid: Figure {
     private var captionLineCount: Int { captions.map(\.lines.count).max() ?? 0 }
     private var rows: Int { (images.count + columns - 1) / columns }
     private var captionStyle: TextStyle { TextStyle(color: .darkGrey, horizontalAlignment: .center, verticalAlignment: .top) }
-    private var titleHeight: Double { title.isEmpty ? 0 : ChartFrame.titleStyle.lineHeight + 10 }
+    private var fittedTitle: FittedTitle { FittedTitle(title, imageWidth: width) }
+    private var titleHeight: Double { title.isEmpty ? 0 : fittedTitle.height + 10 }
 
     /// Wide enough for the image or its longest caption line, up to twice the image or 120 units.
     private var cellWidth: Double {
@@ -76,9 +77,8 @@ public struct ImageGrid: Figure {
     }
 
     public func draw<Surface: DrawingSurface>(on surface: inout Surface) {
-        if !title.isEmpty {
-            surface.drawText(title, at: Point(x: width / 2, y: ChartFrame.padding), style: ChartFrame.titleStyle)
-        }
+        let titleHeight = self.titleHeight
+        fittedTitle.draw(on: &surface, centre: width / 2, imageWidth: width)
         let maximumCharacters = max(1, Int((cellWidth + 1) / Double(BitmapFont.advance)))
         for (index, image) in images.enumerated() {
             let cellLeft = ChartFrame.padding + Double(index % columns) * (cellWidth + spacing)

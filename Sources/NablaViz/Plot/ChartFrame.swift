@@ -52,6 +52,8 @@ struct ChartFrame {
 
     /// Width kept free right of the plot area for something beside the legend (a colour bar).
     let reservedRight: Double
+    /// The title as drawn, in one or two lines that fit the image.
+    let fittedTitle: FittedTitle
 
     init(width: Double, height: Double, title: String, xLabel: String, yLabel: String,
          horizontal: HorizontalAxis, vertical: AxisTicks, legend: [LegendEntry], reservedRight: Double = 0) {
@@ -64,6 +66,7 @@ struct ChartFrame {
         self.vertical = vertical
         self.legend = legend
         self.reservedRight = reservedRight
+        fittedTitle = FittedTitle(title, imageWidth: width)
         layOut()
     }
 
@@ -71,7 +74,7 @@ struct ChartFrame {
         let style = ChartFrame.labelStyle
         let padding = ChartFrame.padding
         var top = padding + style.ascent / 2 + 2
-        if !title.isEmpty { top = padding + ChartFrame.titleStyle.lineHeight + 10 }
+        if !title.isEmpty { top = padding + fittedTitle.height + 10 }
         let yTickWidth = vertical.labels.map(style.width(of:)).max() ?? 0
         var left = padding + yTickWidth + ChartFrame.labelGap + ChartFrame.tickLength
         if !yLabel.isEmpty { left += style.lineHeight + 8 }
@@ -201,9 +204,7 @@ struct ChartFrame {
             let style = TextStyle(scale: 1, color: .black, horizontalAlignment: .center, verticalAlignment: .top, isRotated: true)
             surface.drawText(yLabel, at: Point(x: ChartFrame.padding, y: plotArea.center.y), style: style)
         }
-        if !title.isEmpty {
-            surface.drawText(title, at: Point(x: plotArea.center.x, y: ChartFrame.padding), style: ChartFrame.titleStyle)
-        }
+        fittedTitle.draw(on: &surface, centre: plotArea.center.x, imageWidth: width)
         drawLegend(on: &surface)
     }
 

@@ -103,12 +103,30 @@ struct LabTourCommand: ParsableCommand {
 
     @Flag(help: "The quick setting of every lab.") var quick = false
     @Option(help: "Folder for the tour (default runs/tour).") var output = "runs/tour"
-    @Option(help: "Only these labs (default: all).") var lab: [String] = []
+    @Option(help: "Only this lab (repeatable; default: all).") var lab: [String] = []
+    @Option(help: ArgumentHelp("Only these labs, comma-separated (e.g. regression,fashion-cnn; default: all).", valueName: "a,b,c"))
+    var labs: String?
     @Option(help: "Folder holding the labs' data files.") var dataFolder: String?
+
+    /// The labs named by --lab and --labs, in the order given, each once; every lab when neither is given.
+    func chosenLabs() throws -> [any Lab] {
+        var names = lab
+        if let labs {
+            let listed = labs.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !listed.contains(where: \.isEmpty) else {
+                throw LabError("--labs '\(labs)' has an empty name; give lab names separated by commas, from: "
+                               + LabRegistry.all.map(\.name).joined(separator: ", "))
+            }
+            names += listed
+        }
+        guard !names.isEmpty else { return LabRegistry.all }
+        var seen = Set<String>()
+        return try names.filter { seen.insert($0).inserted }.map(LabRegistry.lab(named:))
+    }
 
     func run() throws {
         try reportingInputErrors {
-            let labs = lab.isEmpty ? LabRegistry.all : try lab.map(LabRegistry.lab(named:))
+            let labs = try chosenLabs()
             let index = try LabTour.run(labs, quick: quick, folder: URL(fileURLWithPath: output), dataFolder: dataFolder)
             print("tour: \(index.path)")
         }
