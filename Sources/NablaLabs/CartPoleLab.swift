@@ -24,12 +24,13 @@ public struct CartPoleLab: Lab {
          .integer("a2c_steps", 100_000, quick: 8_000, in: 1...10_000_000, "environment steps for A2C"),
          .integer("ppo_steps", 100_000, quick: 16_000, in: 1...10_000_000, "environment steps for PPO (RL-zoo budget)"),
          .integer("dqn_steps", 50_000, quick: 8_000, in: 1...10_000_000, "environment steps for DQN (RL-zoo budget)"),
+         .integer("dqn_hidden_units", 256, in: 4...1024, "width of both DQN hidden layers (RL zoo: 256)"),
          .integer("chunk", 2_000, quick: 1_000, in: 1...1_000_000, "environment steps between points of the return curves (and checkpoints)"),
          .integer("evaluation_episodes", 100, quick: 10, in: 1...10_000, "greedy episodes that score each trained agent"),
          .integer("animation_stride", 4, in: 1...100, "draw every Nth step of the animated episode")]
     }
     public var tinySettings: [String] {
-        ["reinforce_steps=300", "a2c_steps=300", "ppo_steps=512", "dqn_steps=300", "chunk=150", "evaluation_episodes=2", "animation_stride=50"]
+        ["reinforce_steps=300", "a2c_steps=300", "ppo_steps=512", "dqn_steps=300", "dqn_hidden_units=16", "chunk=150", "evaluation_episodes=2", "animation_stride=50"]
     }
     public var baseline: Baseline {
         Baseline(metric: "ppo_evaluation_return", value: 475,
@@ -62,7 +63,9 @@ public struct CartPoleLab: Lab {
         var best: (agent: any Agent, mean: Double, algorithm: String)?
         for algorithm in algorithms {
             let steps = context.settings.integer("\(algorithm)_steps")
-            let agent = try Algorithms.make(algorithm, environment: specification, settings: Self.hyperParameters(algorithm), seed: context.seed)
+            var hyperParameters = Self.hyperParameters(algorithm)
+            if algorithm == "dqn" { hyperParameters.append("hidden_sizes=\(context.settings.integer("dqn_hidden_units")),\(context.settings.integer("dqn_hidden_units"))") }
+            let agent = try Algorithms.make(algorithm, environment: specification, settings: hyperParameters, seed: context.seed)
             let task = AgentTrainingTask(agent: agent, totalSteps: steps, chunk: context.settings.integer("chunk"))
             let start = Date()
             let outcome = try context.train(task, epochs: task.epochs, stage: algorithm)

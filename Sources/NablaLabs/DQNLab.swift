@@ -25,12 +25,13 @@ public struct DQNLab: Lab {
          .integer("acrobot_steps", 40_000, quick: 4_000, in: 1...10_000_000, "environment steps per Acrobot run"),
          .integer("mountaincar_steps", 80_000, quick: 4_000, in: 1...10_000_000, "environment steps per MountainCar run"),
          .integer("cartpole_steps", 50_000, quick: 4_000, in: 1...10_000_000, "environment steps per CartPole run"),
+         .integer("hidden_units", 256, in: 4...1024, "width of both hidden layers of the Q-network (RL zoo: 256)"),
          .integer("chunk", 2_000, quick: 1_000, in: 1...1_000_000, "environment steps between points of the return curves (and checkpoints)"),
          .integer("evaluation_episodes", 20, quick: 5, in: 1...10_000, "greedy episodes that score each trained agent"),
          .integer("animation_stride", 3, in: 1...100, "draw every Nth step of the animated episode")]
     }
     public var tinySettings: [String] {
-        ["environments=Acrobot-v1", "variants=dqn,double-dueling", "acrobot_steps=300", "chunk=150", "evaluation_episodes=1", "animation_stride=50"]
+        ["environments=Acrobot-v1", "variants=dqn,double-dueling", "acrobot_steps=300", "hidden_units=16", "chunk=150", "evaluation_episodes=1", "animation_stride=50"]
     }
     public var baseline: Baseline {
         Baseline(metric: "acrobot_best_return", value: -100,
@@ -80,7 +81,9 @@ public struct DQNLab: Lab {
             var best: (agent: any Agent, mean: Double, variant: String)?
             for variant in variants {
                 let agent = try Algorithms.make("dqn", environment: specification,
-                                                settings: Self.hyperParameters(environment) + Self.variantSettings[variant]!, seed: context.seed)
+                                                settings: Self.hyperParameters(environment) + Self.variantSettings[variant]!
+                                                    + ["hidden_sizes=\(context.settings.integer("hidden_units")),\(context.settings.integer("hidden_units"))"],
+                                                seed: context.seed)
                 let task = AgentTrainingTask(agent: agent, totalSteps: context.settings.integer("\(key)_steps"), chunk: context.settings.integer("chunk"))
                 let start = Date()
                 let outcome = try context.train(task, epochs: task.epochs, stage: "\(key)-\(variant)")

@@ -73,3 +73,34 @@ struct DQNVariantTests {
         #expect(agent.nextValues(next, rows: 2) == expected)
     }
 }
+
+/// The written-out gradient of DQN's loss against autograd's, for plain and dueling networks.
+struct QLearningGradientTests {
+    @Test(arguments: [false, true]) func matchesAutograd(dueling: Bool) {
+        let network = QNetwork(observationDimension: 3, actionCount: 3, hiddenSizes: [7, 5], dueling: dueling, generator: RandomGenerator(seed: 8))
+        let generator = RandomGenerator(seed: 9)
+        let rows = 6
+        let observations: [Float] = (0..<rows * 3).map { _ -> Float in
+            let unit: Float = generator.nextUnitFloat()
+            return unit * 2 - 1
+        }
+        let actions = (0..<rows).map { $0 % 3 }
+        // Targets both near (|q − y| < 1, quadratic part) and far (linear part) from the values.
+        let values = withoutGradients { network(Tensor(observations, shape: [rows, 3])) }.scalars
+        let targets: [Float] = (0..<rows).map { row -> Float in
+            let offset: Float = row % 2 == 0 ? 0.3 : -2.5
+            return values[row * 3 + actions[row]] + offset
+        }
+        let loss = smoothL1Loss(network(Tensor(observations, shape: [rows, 3]))
+            .gathered(axis: 1, indices: IntTensor(actions, shape: [rows, 1])).reshaped([rows]), Tensor(targets))
+        loss.backward()
+        let expected = network.parameters().map { $0.grad!.scalars }
+        for parameter in network.parameters() { parameter.grad = nil }
+        QLearningGradient.accumulate(network, observations: observations, actions: actions, targets: targets)
+        for (parameter, wanted) in zip(network.parameters(), expected) {
+            let got = parameter.grad!.scalars
+            #expect(got.count == wanted.count)
+            for (value, reference) in zip(got, wanted) { #expect(abs(value - reference) < 1e-5) }
+        }
+    }
+}

@@ -99,6 +99,8 @@ public final class DQN {
     public let network: QNetwork, target: QNetwork
     public let environments: VectorEnvironment
     public let buffer: ReplayBuffer
+    /// The networks' parameters in order, found once (module discovery walks the properties each time).
+    private let onlineParameters: [Tensor], targetParameters: [Tensor]
     public let optimizer: Adam
     public let generator: RandomGenerator
     public internal(set) var steps = 0
@@ -118,6 +120,8 @@ public final class DQN {
         target = QNetwork(observationDimension: dimension, actionCount: actionCount, hiddenSizes: configuration.hiddenSizes,
                           dueling: configuration.dueling, generator: generator)
         target.copy(from: network)
+        onlineParameters = network.parameters()
+        targetParameters = target.parameters()
         buffer = ReplayBuffer(capacity: configuration.bufferSize, observationDimension: dimension)
         optimizer = Adam(network.parameters(), configuration: .init(learningRate: configuration.learningRate))
     }
@@ -140,7 +144,9 @@ public final class DQN {
             if steps > configuration.learningStarts && steps % configuration.trainFrequency == 0 {
                 for _ in 0..<configuration.gradientSteps { learn() }
             }
-            if steps % configuration.targetUpdateInterval == 0 { target.copy(from: network) }
+            if steps % configuration.targetUpdateInterval == 0 {
+                for (copy, source) in zip(targetParameters, onlineParameters) { copy.assign(source) }
+            }
             if steps % reportEvery == 0 || steps == totalSteps {
                 let recent = environments.finishedReturns.suffix(100)
                 progress(steps, recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count))
@@ -169,15 +175,13 @@ public final class DQN {
 
     func learn() {
         let batch = buffer.sample(configuration.batchSize, generator: generator)
-        let size = batch.actions.count, dimension = network.observationDimension
+        let size = batch.actions.count
         let targets = Self.targets(rewards: batch.rewards, terminated: batch.terminated,
                                    nextMaximumValues: nextValues(batch.nextObservations, rows: size), discount: Float(configuration.discount))
-        let values = network(Tensor(batch.observations, shape: [size, dimension]))
-            .gathered(axis: 1, indices: IntTensor(batch.actions, shape: [size, 1])).reshaped([size])
-        let loss = smoothL1Loss(values, Tensor(targets))
-        optimizer.zeroGradients()
-        loss.backward()
-        _ = clipGradientNorm(network.parameters(), maximumNorm: configuration.maximumGradientNorm)
+        // The Huber loss's gradient written out (see QLearningGradient): the same step as recording
+        // smoothL1Loss(Q(s)[a], y) and calling backward, without the graph's overhead.
+        QLearningGradient.accumulate(network, observations: batch.observations, actions: batch.actions, targets: targets)
+        _ = clipGradientNorm(onlineParameters, maximumNorm: configuration.maximumGradientNorm)
         optimizer.step()
     }
 }

@@ -159,7 +159,7 @@ public final class PPO {
                 if configuration.entropyCoefficient != 0 { loss = loss - entropy * Float(configuration.entropyCoefficient) }
                 optimizer.zeroGradients()
                 loss.backward()
-                _ = clipGradientNorm(model.parameters(), maximumNorm: configuration.maximumGradientNorm)
+                _ = clipGradientNorm(optimizer.parameters, maximumNorm: configuration.maximumGradientNorm)
                 optimizer.step()
                 policyLosses.append(Double(policyLoss.item))
                 valueLosses.append(Double(valueLoss.item))

@@ -134,7 +134,7 @@ public final class REINFORCE {
         if configuration.entropyCoefficient != 0 { loss = loss - entropy * Float(configuration.entropyCoefficient) }
         optimizer.zeroGradients()
         loss.backward()
-        _ = clipGradientNorm(model.parameters(), maximumNorm: configuration.maximumGradientNorm)
+        _ = clipGradientNorm(optimizer.parameters, maximumNorm: configuration.maximumGradientNorm)
         optimizer.step()
         return PolicyGradientRecord(update: 0, steps: 0, meanReturn: nil, episodes: 0, policyLoss: Double(policyLoss.item),
                                     valueLoss: valueLoss.map { Double($0.item) } ?? 0, entropy: Double(entropy.item), stepsPerSecond: 0)
