@@ -40,7 +40,8 @@ final class AgentTrainingTask: TrainingTask {
 
     func trainStep(_ epoch: Int) throws -> StepResult {
         let before = agent.steps
-        agent.run(totalSteps: totalSteps, stopAfterSteps: min(totalSteps, (epoch + 1) * chunk)) { _ in }
+        // To the next multiple of the chunk (rollouts may overshoot one; the next chunk then ends on time).
+        agent.run(totalSteps: totalSteps, stopAfterSteps: min(totalSteps, (agent.steps / chunk + 1) * chunk)) { _ in }
         return StepResult(loss: 0, count: max(agent.steps - before, 1))
     }
 
