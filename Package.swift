@@ -42,13 +42,13 @@ let package = Package(
         // Graph neural networks: graphs, their builders and data sets, message-passing layers and readouts.
         .target(name: "NablaGraph", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaClassic"]),
         // Reinforcement learning: environments with Gymnasium's dynamics, vectorised copies and wrappers.
-        .target(name: "NablaRL", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz"]),
+        .target(name: "NablaRL", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaCheckpoint"]),
         // Generative models' losses (VAE, GAN, WGAN-GP) and the Fréchet distance over LAPACK.
         .target(name: "NablaGenerative", dependencies: ["Nabla", "NablaNN", "NablaOptim", "CNablaBLAS"]),
         // The one training loop: tasks with named models and optimisers, run folders, progress, metrics, checkpoints and resume.
         .target(name: "NablaTrain", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz"]),
         // The course labs, one file each, built on NablaTrain; `nabla lab` runs them.
-        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust", "NablaGraph", "NablaCompression", "NablaGenerative"]),
+        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust", "NablaGraph", "NablaCompression", "NablaGenerative", "NablaRL"]),
         .executableTarget(
             name: "nabla",
             dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaRL", "NablaTrain", "NablaLabs", "NablaCompression", "NablaGenerative", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]

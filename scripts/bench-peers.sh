@@ -3,7 +3,7 @@
 # right after it, one JSON line per workload and peer with both figures and `ratio` (Nabla's speed over
 # the peer's: above 1 Nabla is faster).
 #
-#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [compression] [gan] [step]
+#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [compression] [gan] [step] [rl]
 #
 # Suites (default: all seven):
 #   core     matmul beside OpenBLAS's cblas_sgemm called directly in the same process (bench core pairs
@@ -22,6 +22,9 @@
 #            (scripts/peers/torch_dcgan.py)
 #   step     one training step of fashion-cnn's residual network (batch 64, Adam) beside PyTorch
 #            (scripts/peers/torch_step.py); not in the default set, name it
+#   rl       PPO (100,000 steps) and DQN (50,000 steps) training on CartPole-v1 with the RL zoo's
+#            hyper-parameters beside Stable-Baselines3 (scripts/peers/sb3_rl.py, needs gymnasium and
+#            stable-baselines3 in the venv); only when named
 #
 # --quick  small sizes and subsets: a check that everything runs, not a measurement. Every line then
 #          says "quick": true and its workload name ends in "-quick".
@@ -42,9 +45,9 @@ for argument in "$@"; do
   case "$argument" in
     --quick) quick=(--quick) ;;
     --unpin) unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE ;;
-    core|optim|train|classic|trust|compression|gan|step) suites+=("$argument") ;;
+    core|optim|train|classic|trust|compression|gan|step|rl) suites+=("$argument") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust, compression, gan or step" >&2; exit 2 ;;
+    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust, compression, gan, step or rl" >&2; exit 2 ;;
   esac
 done
 [ ${#suites[@]} -gt 0 ] || suites=(core optim train classic trust compression gan)
@@ -68,5 +71,11 @@ fi
 
 echo "bench-peers.sh: building nabla (release)" >&2
 swift build -c release --product nabla >&2
+for suite in "${suites[@]}"; do
+  if [ "$suite" = rl ] && ! "$venv/bin/python" -c "import gymnasium, stable_baselines3" >/dev/null 2>&1; then
+    echo "bench-peers.sh: installing gymnasium and stable-baselines3 into $venv for the rl suite" >&2
+    "$venv/bin/python" -m pip install --disable-pip-version-check --quiet gymnasium stable-baselines3
+  fi
+done
 exec "$venv/bin/python" scripts/peers/bench_peers.py --nabla .build/release/nabla --reference "$reference" \
   "${quick[@]}" "${suites[@]}"

@@ -13,6 +13,8 @@ public enum LabRegistry {
         AttackLab(),
         VAELab(),
         DistillationLab(),
+        CartPoleLab(),
+        DQNLab(),
     ]
 
     /// The lab called `name`; throws `LabError` listing the known names otherwise.

@@ -11,15 +11,15 @@ public final class VectorEnvironment {
     public var count: Int { copies.count }
     public let observationDimension: Int
     /// [count × observationDimension], the current observation of every copy.
-    public private(set) var observations: [Float]
+    public internal(set) var observations: [Float]
     /// The last observation of the episode each copy finished on the latest step (nil if it did not).
-    public private(set) var finalObservations: [[Float]?]
+    public internal(set) var finalObservations: [[Float]?]
     /// Per-copy return and length of the episode in progress.
-    public private(set) var episodeReturns: [Double]
-    public private(set) var episodeLengths: [Int]
+    public internal(set) var episodeReturns: [Double]
+    public internal(set) var episodeLengths: [Int]
     /// Every finished episode's return and length, in the order they finished.
-    public private(set) var finishedReturns: [Double] = []
-    public private(set) var finishedLengths: [Int] = []
+    public internal(set) var finishedReturns: [Double] = []
+    public internal(set) var finishedLengths: [Int] = []
 
     /// `count` copies made by `make`, all drawing their start states from one generator seeded `seed`.
     public init(count: Int, seed: UInt64, make: () -> Environment) {

@@ -38,7 +38,7 @@ struct PPOTests {
         func run() throws -> [[Float]] {
             let agent = try PPO(environment: specification, configuration: configuration, seed: 7)
             agent.train(totalSteps: 512)
-            return agent.model.parameters.map(\.scalars)
+            return agent.model.parameters().map(\.scalars)
         }
         #expect(try run() == run())
     }

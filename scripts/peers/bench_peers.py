@@ -12,7 +12,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--nabla", required=True, help="the release-built nabla executable")
 parser.add_argument("--reference", required=True, help="the folder holding the peer scripts")
 parser.add_argument("--quick", action="store_true")
-parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression", "gan", "step"])
+parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression", "gan", "step", "rl"])
 options = parser.parse_args()
 quick = options.quick
 suffix = "-quick" if quick else ""
@@ -214,6 +214,18 @@ def step():
     emit("step", "fashion-cnn-residual-step" + suffix, "images/s", line["images_per_s"], torch_version, peer["images_per_s"])
 
 
+def rl():
+    # PPO and DQN on CartPole-v1 with the RL zoo's hyper-parameters and the same steps on both sides;
+    # the peer is Stable-Baselines3, timed around `learn`, with torch's default threads.
+    sb3_version = "stable-baselines3 " + importlib.metadata.version("stable-baselines3")
+    for line in (l for l in nabla("rl") if l.get("benchmark") == "rl"):
+        algorithm = line["workload"].split("-")[0]
+        peer = json_lines(run([sys.executable, os.path.join(here, "sb3_rl.py"), "--only", algorithm,
+                               f"--{algorithm}-steps", str(line["steps"])], "peer sb3_rl.py"))[0]
+        emit("rl", line["workload"], "steps/s", line["steps_per_s"], sb3_version, peer["steps_per_s"],
+             nabla_mean_return=line["mean_return"], peer_mean_return=peer["mean_return"], peer_threads=peer["threads"])
+
+
 for suite in options.suites:
     {"core": core, "optim": optim, "train": train, "classic": classic, "trust": trust, "compression": compression, "gan": gan,
-     "step": step}[suite]()
+     "step": step, "rl": rl}[suite]()

@@ -4,7 +4,7 @@ import NablaNN
 /// Stable-Baselines3's `MlpPolicy` for discrete actions: separate policy and value networks, each two
 /// tanh hidden layers, orthogonally initialised (gain √2 for hidden layers, 0.01 for the action logits so
 /// the first policy is near uniform, 1 for the value) with zero biases.
-public final class ActorCritic {
+public final class ActorCritic: Module {
     public let policyLayers: [Linear], valueLayers: [Linear]
     public let observationDimension: Int, actionCount: Int
 
@@ -25,9 +25,8 @@ public final class ActorCritic {
         }
         policyLayers = network(outputSize: actionCount, outputGain: 0.01)
         valueLayers = network(outputSize: 1, outputGain: 1)
+        super.init()
     }
-
-    public var parameters: [Tensor] { (policyLayers + valueLayers).flatMap { $0.parameters() } }
 
     private static func run(_ layers: [Linear], _ input: Tensor) -> Tensor {
         var hidden = input

@@ -69,10 +69,10 @@ public final class PPO {
     public let configuration: PPOConfiguration
     public let model: ActorCritic
     public let environments: VectorEnvironment
-    let optimizer: Adam
-    let generator: RandomGenerator
-    public private(set) var steps = 0
-    public private(set) var updates = 0
+    public let optimizer: Adam
+    public let generator: RandomGenerator
+    public internal(set) var steps = 0
+    public internal(set) var updates = 0
 
     /// Throws `PPOConfigurationError` for bad settings and `UnsupportedActionSpace` for continuous actions.
     public init(environment specification: EnvironmentSpecification, configuration: PPOConfiguration = PPOConfiguration(), seed: UInt64) throws {
@@ -87,7 +87,7 @@ public final class PPO {
         environments = VectorEnvironment(count: configuration.environmentCount, seed: seed &+ 1, make: specification.make)
         model = ActorCritic(observationDimension: probe.observationSpace.dimension, actionCount: actionCount,
                             hiddenSizes: configuration.hiddenSizes, generator: generator)
-        optimizer = Adam(model.parameters, configuration: .init(learningRate: configuration.learningRate, epsilon: 1e-5))
+        optimizer = Adam(model.parameters(), configuration: .init(learningRate: configuration.learningRate, epsilon: 1e-5))
     }
 
     /// PPO's clipped surrogate loss −mean(min(r·A, clip(r, 1 − ε, 1 + ε)·A)) with r = exp(log π − log π_old),
@@ -100,12 +100,12 @@ public final class PPO {
         return -minimum(advantages * ratio, advantages * clipped).mean()
     }
 
-    /// Trains until `totalSteps` environment steps (rounded up to whole rollouts), calling `progress`
+    /// Trains until `totalSteps` environment steps (rounded up to whole rollouts), stopping early (between updates) once `stopAfterSteps` are done, calling `progress`
     /// after every update.
-    public func train(totalSteps: Int, progress: (PPOUpdateRecord) -> Void = { _ in }) {
+    public func train(totalSteps: Int, stopAfterSteps: Int? = nil, progress: (PPOUpdateRecord) -> Void = { _ in }) {
         precondition(totalSteps > 0, "PPO.train: totalSteps must be positive, got \(totalSteps)")
         let rolloutSize = configuration.environmentCount * configuration.stepsPerRollout
-        while steps < totalSteps {
+        while steps < min(totalSteps, stopAfterSteps ?? .max) {
             let start = Date()
             let remaining = configuration.linearDecay ? 1 - Double(steps) / Double(totalSteps) : 1
             let rollout = collectRollout()
@@ -125,81 +125,12 @@ public final class PPO {
         }
     }
 
-    struct Rollout {
-        var observations: [Float] = []   // [rolloutSize, observationDimension], time-major
-        var actions: [Int] = []
-        var logProbabilities: [Float] = []
-        var advantages: [Double] = []
-        var targets: [Double] = []
+    func collectRollout() -> OnPolicyRollout {
+        OnPolicyRollout.collect(model: model, environments: environments, generator: generator, length: configuration.stepsPerRollout,
+                                discount: configuration.discount, lambda: configuration.gaeLambda)
     }
 
-    private func sample(_ logProbabilities: ArraySlice<Float>) -> Int {
-        let threshold = generator.nextUnitFloat()
-        var cumulative: Float = 0
-        for (offset, value) in logProbabilities.enumerated() {
-            cumulative += Foundation.exp(value)
-            if threshold < cumulative { return offset }
-        }
-        return logProbabilities.count - 1
-    }
-
-    private func valuesOf(_ observations: [Float], rows: Int) -> [Double] {
-        withoutGradients { model.values(Tensor(observations, shape: [rows, model.observationDimension])) }.scalars.map(Double.init)
-    }
-
-    func collectRollout() -> Rollout {
-        let count = configuration.environmentCount, length = configuration.stepsPerRollout, dimension = model.observationDimension
-        var rollout = Rollout()
-        // Per copy, in time order, for the advantage estimates.
-        var rewards = [[Double]](repeating: [], count: count), values = rewards, nextValues = rewards
-        var terminated = [[Bool]](repeating: [], count: count), ends = terminated
-        for _ in 0..<length {
-            let observations = environments.observations
-            let input = Tensor(observations, shape: [count, dimension])
-            let (logProbabilities, stepValues) = withoutGradients { (model.logProbabilities(input).scalars, model.values(input).scalars) }
-            var actions = [Int]()
-            for copy in 0..<count {
-                let action = sample(logProbabilities[copy * model.actionCount..<(copy + 1) * model.actionCount])
-                actions.append(action)
-                rollout.logProbabilities.append(logProbabilities[copy * model.actionCount + action])
-            }
-            rollout.observations += observations
-            rollout.actions += actions
-            let result = environments.step(actions.map { .discrete($0) })
-            // V of each copy's next observation: the finished episode's final one where it ended.
-            var next = environments.observations
-            for copy in 0..<count {
-                if let final = environments.finalObservations[copy] {
-                    for position in 0..<dimension { next[copy * dimension + position] = final[position] }
-                }
-            }
-            let following = valuesOf(next, rows: count)
-            for copy in 0..<count {
-                rewards[copy].append(result.rewards[copy])
-                values[copy].append(Double(stepValues[copy]))
-                nextValues[copy].append(following[copy])
-                terminated[copy].append(result.terminated[copy])
-                ends[copy].append(result.terminated[copy] || result.truncated[copy])
-            }
-        }
-        var advantages = [[Double]](), targets = [[Double]]()
-        for copy in 0..<count {
-            let estimate = Returns.generalizedAdvantages(rewards: rewards[copy], values: values[copy], nextValues: nextValues[copy],
-                                                         terminated: terminated[copy], episodeEnds: ends[copy],
-                                                         discount: configuration.discount, lambda: configuration.gaeLambda)
-            advantages.append(estimate.advantages)
-            targets.append(estimate.targets)
-        }
-        for step in 0..<length {
-            for copy in 0..<count {
-                rollout.advantages.append(advantages[copy][step])
-                rollout.targets.append(targets[copy][step])
-            }
-        }
-        return rollout
-    }
-
-    func update(_ rollout: Rollout, clipRange: Float) -> PPOUpdateRecord {
+    func update(_ rollout: OnPolicyRollout, clipRange: Float) -> PPOUpdateRecord {
         let size = rollout.actions.count, dimension = model.observationDimension
         var record = PPOUpdateRecord(update: 0, steps: 0, meanReturn: nil, episodes: 0, policyLoss: 0, valueLoss: 0, entropy: 0,
                                      clipFraction: 0, learningRate: 0, stepsPerSecond: 0)
@@ -228,7 +159,7 @@ public final class PPO {
                 if configuration.entropyCoefficient != 0 { loss = loss - entropy * Float(configuration.entropyCoefficient) }
                 optimizer.zeroGradients()
                 loss.backward()
-                _ = clipGradientNorm(model.parameters, maximumNorm: configuration.maximumGradientNorm)
+                _ = clipGradientNorm(optimizer.parameters, maximumNorm: configuration.maximumGradientNorm)
                 optimizer.step()
                 policyLosses.append(Double(policyLoss.item))
                 valueLosses.append(Double(valueLoss.item))

@@ -6,7 +6,7 @@ public final class TimeLimit: EnvironmentWrapper {
     public let wrapped: Environment
     public let maximumSteps: Int
     /// Steps taken since the last reset.
-    public private(set) var elapsedSteps = 0
+    public internal(set) var elapsedSteps = 0
 
     public init(_ wrapped: Environment, maximumSteps: Int) {
         precondition(maximumSteps > 0, "TimeLimit: maximumSteps must be positive, got \(maximumSteps)")

@@ -8,7 +8,7 @@ struct RLAnimateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "animate",
         abstract: "Play one episode of ENV with random actions and write it as an animated PNG.",
-        discussion: "Prints the episode's return and length. Trained policies play through `nabla rl play` (not yet available)."
+        discussion: "Prints the episode's return and length. Trained policies play through `nabla rl play RUN_DIR`."
     )
 
     @Argument(help: ArgumentHelp("A Gymnasium id from `nabla rl envs`, e.g. CartPole-v1.", valueName: "ENV")) var environmentName: String

@@ -5,6 +5,6 @@ struct RLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rl",
         abstract: "Reinforcement-learning environments with Gymnasium's dynamics (list them, animate an episode, train an agent).",
-        subcommands: [RLEnvironmentsCommand.self, RLAnimateCommand.self, RLTrainCommand.self]
+        subcommands: [RLEnvironmentsCommand.self, RLAnimateCommand.self, RLTrainCommand.self, RLPlayCommand.self]
     )
 }
