@@ -11,6 +11,9 @@ public enum LabRegistry {
         FashionClassifierLab.cnn,
         GNNKarateLab(),
         AttackLab(),
+        AdversarialTrainingLab(),
+        ExplainLab(),
+        TransferAttackLab(),
         VAELab(),
         DistillationLab(),
     ]
