@@ -62,7 +62,7 @@ public struct AdversarialTrainingLab: Lab {
         let steps = settings.integer("pgd_training_steps")
         let methods: [(stage: String, label: String, epochs: Int, training: AdversarialTraining?)] = [
             ("standard", "standard", settings.integer("standard_epochs"), nil),
-            ("fgsm-rs", "fast FGSM (random start)", settings.integer("fgsm_epochs"), .fastFGSM(epsilon: epsilon)),
+            ("fgsm-rs", "FGSM-RS", settings.integer("fgsm_epochs"), .fastFGSM(epsilon: epsilon)),
             ("pgd", "PGD-\(steps)", settings.integer("pgd_epochs"), .pgd(epsilon: epsilon, stepSize: 2.5 * epsilon / Float(steps), steps: steps))]
         if !context.isResuming {
             try context.recordConfiguration([
@@ -127,7 +127,7 @@ public struct AdversarialTrainingLab: Lab {
 
         let pgd = final["pgd"]!, fgsm = final["fgsm-rs"]!, plainResult = final["standard"]!
         var sections: [ReportSection] = [
-            .lineChart("Clean (dashed in the table) and robust accuracy during training", xLabel: "epoch", yLabel: "accuracy",
+            .lineChart("Clean and robust accuracy by epoch", xLabel: "epoch", yLabel: "accuracy",
                        series: cleanSeries + robustSeries,
                        caption: "\(robustCount) held-out test images after each epoch; robust: PGD eps \(epsilon), 20 steps of eps/4, random start."),
             .table("Final clean and robust accuracy", headers: ["training", "epochs", "clean", "robust (PGD-20)", "training seconds"], rows: rows),
