@@ -136,7 +136,7 @@ public struct TransferAttackLab: Lab {
             .table("Victims' accuracy under attacks made on the proxies", headers: ["attack"] + Self.victims.map(\.name) + ["victims' mean", "on its own source"],
                    rows: rows, caption: "\(count) test images, L-infinity eps \(epsilon); iterative attacks: \(steps) steps of eps/\(steps), momentum decay 1, "
                        + "DIM resizes to 90-100% and pads with probability 0.5. The victims were never seen by the attacker."),
-            .figure("Victims' mean accuracy by attack", BarChart(title: "victims' mean accuracy (lower: the attack transfers better)",
+            .figure("Victims' mean accuracy by attack", BarChart(title: "victims' mean accuracy",
                                                                  categories: attacks.map(\.short), values: attacks.map { meanByAttack[$0.label]! })),
             .table("Networks", headers: ["network", "parameters", "training seconds"], rows: trainingRows)]
         if let shown {
