@@ -22,6 +22,11 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CTurboJPEG",
+            path: "Sources/CTurboJPEG",
+            providers: [.apt(["libturbojpeg0-dev"])]
+        ),
         // Nabla's own matrix-product kernel for processors with AVX-512 (BLAS covers the others).
         .target(name: "CNablaKernels"),
         .target(name: "Nabla", dependencies: ["CNablaBLAS", "CNablaKernels"]),
@@ -32,13 +37,13 @@ let package = Package(
         .target(name: "NablaNN", dependencies: ["Nabla"]),
         .target(name: "NablaOptim", dependencies: ["Nabla", "NablaNN"]),
         .target(name: "NablaViz", dependencies: ["NablaData", "Nabla", "CZlib"]),
-        .target(name: "NablaData", dependencies: ["Nabla", "CZlib"]),
+        .target(name: "NablaData", dependencies: ["Nabla", "CZlib", "CTurboJPEG"]),
         // Training checkpoints and module weights as safetensors: joins NablaNN and NablaOptim to NablaData's formats.
         .target(name: "NablaCheckpoint", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData"]),
         // Classical machine learning (regression, generative and discriminative classifiers, clustering, PCA, t-SNE, trees) in float64 over LAPACK.
         .target(name: "NablaClassic", dependencies: ["Nabla", "NablaData", "CNablaBLAS"]),
         // Adversarial attacks, defences and explanations of image classifiers, in pixel space.
-        .target(name: "NablaTrust", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaViz"]),
+        .target(name: "NablaTrust", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaViz", "NablaClassic"]),
         // Graph neural networks: graphs, their builders and data sets, message-passing layers and readouts.
         .target(name: "NablaGraph", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaClassic"]),
         // Reinforcement learning: environments with Gymnasium's dynamics, vectorised copies and wrappers.

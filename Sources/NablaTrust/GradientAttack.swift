@@ -24,6 +24,9 @@ public struct GradientAttack: AdversarialAttack {
     public var momentumDecay: Float?
     /// DIM: a random resize-and-pad of the input before each gradient, nil for none.
     public var diversity: InputDiversity?
+    /// Gradients averaged per step: more than one against a randomised defence is expectation over
+    /// transformation (EOT, Athalye et al., 2018), which sees through the randomness.
+    public var gradientSamples = 1
 
     public init(name: String, epsilon: Float, stepSize: Float, steps: Int, norm: PerturbationNorm = .linf,
                 randomStart: Bool = false, momentumDecay: Float? = nil, diversity: InputDiversity? = nil) {
@@ -76,13 +79,17 @@ public struct GradientAttack: AdversarialAttack {
         var adversarial = randomStart ? withoutGradients { startingPoint(original, generator: generator) } : original
         var momentum: Tensor?
         for _ in 0..<steps {
-            let transform: ((Tensor) -> Tensor)? = diversity.map { diversity in
-                let draw = diversity.draw(size: images.shape[2], width: images.shape[3], generator: generator)
-                return { diversity.apply($0, draw) }
+            var direction = Tensor.zeros(images.shape)
+            for _ in 0..<max(1, gradientSamples) {
+                let transform: ((Tensor) -> Tensor)? = diversity.map { diversity in
+                    let draw = diversity.draw(size: images.shape[2], width: images.shape[3], generator: generator)
+                    return { diversity.apply($0, draw) }
+                }
+                direction = direction + classifier.inputGradient(at: adversarial, transform: transform) {
+                    attackLoss($0, labels: labels, goal: goal)
+                }.gradient
             }
-            var direction = classifier.inputGradient(at: adversarial, transform: transform) {
-                attackLoss($0, labels: labels, goal: goal)
-            }.gradient
+            if gradientSamples > 1 { direction = direction / Float(gradientSamples) }
             adversarial = withoutGradients {
                 if let decay = momentumDecay {
                     // torchattacks divides by the mean absolute gradient per image; the floor keeps an

@@ -17,11 +17,16 @@ public final class PixelClassifier {
     public let mean: [Float]
     public let standardDeviation: [Float]
     public let classCount: Int
+    /// An input transformation in pixel space before the model (a defence such as JPEG compression), and
+    /// how gradients pass through it; nil for none.
+    public let defence: (any InputDefence)?
+    public let defenceGradient: DefenceGradient
     private let meanTensor: Tensor
     private let scaleTensor: Tensor
 
     /// `mean` and `standardDeviation` hold one value (all channels) or one per channel.
-    public init(model: any Layer, mean: [Float] = [0], standardDeviation: [Float] = [1], classCount: Int) {
+    public init(model: any Layer, mean: [Float] = [0], standardDeviation: [Float] = [1], classCount: Int,
+                defence: (any InputDefence)? = nil, defenceGradient: DefenceGradient = .own) {
         precondition(!mean.isEmpty && mean.count == standardDeviation.count,
                      "PixelClassifier: \(mean.count) means for \(standardDeviation.count) standard deviations")
         precondition(standardDeviation.allSatisfy { $0 > 0 }, "PixelClassifier: standard deviations \(standardDeviation) must be positive")
@@ -30,6 +35,8 @@ public final class PixelClassifier {
         self.mean = mean
         self.standardDeviation = standardDeviation
         self.classCount = classCount
+        self.defence = defence
+        self.defenceGradient = defenceGradient
         let shape = mean.count == 1 ? [] : [1, mean.count, 1, 1]
         meanTensor = Tensor(mean, shape: shape)
         scaleTensor = Tensor(standardDeviation.map { 1 / $0 }, shape: shape)
@@ -41,10 +48,31 @@ public final class PixelClassifier {
         precondition(pixels.rank == 4, "PixelClassifier.logits: images must be N×C×H×W, got \(pixels.shape)")
         precondition(mean.count == 1 || pixels.shape[1] == mean.count,
                      "PixelClassifier.logits: \(pixels.shape[1]) channels but \(mean.count) channel means")
-        let output = model(normalized(pixels))
+        let output = model(normalized(defended(pixels)))
         precondition(output.rank == 2 && output.shape[1] == classCount,
                      "PixelClassifier.logits: the model gave shape \(output.shape), expected N×\(classCount)")
         return output
+    }
+
+    /// The same model and normalisation behind `defence`, its gradient passed as `gradient` says.
+    public func defended(by defence: any InputDefence, gradient: DefenceGradient = .own) -> PixelClassifier {
+        PixelClassifier(model: model, mean: mean, standardDeviation: standardDeviation, classCount: classCount,
+                        defence: defence, defenceGradient: gradient)
+    }
+
+    /// The pixels after the defence, if any. A transformation without a gradient of its own passes none
+    /// (`.own`: the attack sees a zero gradient) or the identity's (`.straightThrough`, BPDA: forward the
+    /// transformed pixels, backward as if nothing had been done).
+    func defended(_ pixels: Tensor) -> Tensor {
+        guard let defence else { return pixels }
+        if defence.isDifferentiable { return defence.transform(pixels) }
+        let transformed = withoutGradients { defence.transform(pixels.detached()) }
+        switch defenceGradient {
+        // Zero times the pixels keeps the graph connected (a recorded output) with the gradient the
+        // transformation really has almost everywhere: none.
+        case .own: return pixels * 0 + transformed
+        case .straightThrough: return pixels + (transformed - pixels.detached())
+        }
     }
 
     /// The pixels as the model sees them: `(x − mean) / std`.

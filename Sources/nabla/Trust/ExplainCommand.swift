@@ -9,7 +9,7 @@ import NablaViz
 /// `nabla explain RUN_DIR --method M --index I...`: what the classifier of a fashion-cnn / fashion-mlp run
 /// looks at in chosen test images, as heat maps (PNG) and the attributions themselves (NPY).
 struct ExplainCommand: ParsableCommand {
-    static let methods = ["saliency", "smoothgrad", "ig", "occlusion", "gradcam"]
+    static let methods = ["saliency", "smoothgrad", "ig", "occlusion", "gradcam", "lime", "shap"]
 
     static let configuration = CommandConfiguration(
         commandName: "explain",
@@ -17,15 +17,16 @@ struct ExplainCommand: ParsableCommand {
         discussion: """
         Attributions of the predicted class: saliency (gradient), smoothgrad (noisy gradients averaged), ig \
         (integrated gradients from a black image; the completeness error is printed), occlusion (score drop under \
-        a grey patch) and gradcam (the CNN's last convolution block). Writes RUN_DIR/explain-METHOD.png and \
+        a grey patch), gradcam (the CNN's last convolution block), lime (a weighted ridge regression on which 4×4 \
+        segments were kept in 1000 masked copies) and shap (Kernel SHAP: Shapley values of the same segments). Writes RUN_DIR/explain-METHOD.png and \
         RUN_DIR/explain-METHOD.npy (N×1×28×28 float32), or under --output.
         """
     )
 
     @Argument(help: ArgumentHelp("The folder a fashion-cnn or fashion-mlp run wrote.", valueName: "RUN_DIR")) var runFolder: String
-    @Option(help: "saliency, smoothgrad, ig, occlusion or gradcam.") var method: String
+    @Option(help: "saliency, smoothgrad, ig, occlusion, gradcam, lime or shap.") var method: String
     @Option(parsing: .unconditionalSingleValue, help: "Test image numbers (0-9999); repeat for several.") var index: [Int] = []
-    @Option(parsing: .unconditional, help: "ig: path points; smoothgrad: noisy samples (default 50 and 25).") var steps: Int?
+    @Option(parsing: .unconditional, help: "ig: path points; smoothgrad: noisy samples; lime, shap: masked copies (default 50, 25, 1000).") var steps: Int?
     @Option(help: "Folder for the PNG and NPY (default RUN_DIR).") var output: String?
     @Option(help: "Folder holding the Fashion-MNIST files.") var dataFolder: String?
 
@@ -58,6 +59,11 @@ struct ExplainCommand: ParsableCommand {
                 let result = Attribution.integratedGradients(classifier, images: images, classes: predicted, steps: steps ?? 50)
                 attributions = result.attributions
                 note = "completeness error per image: " + result.completenessError.map { String(format: "%.4g", $0) }.joined(separator: ", ")
+            case "lime", "shap":
+                let segmentation = ImageSegmentation.grid(height: images.shape[2], width: images.shape[3], cell: 4)
+                attributions = method == "lime"
+                    ? try Attribution.lime(classifier, images: images, classes: predicted, segmentation: segmentation, samples: steps ?? 1000, generator: generator)
+                    : try Attribution.kernelSHAP(classifier, images: images, classes: predicted, segmentation: segmentation, samples: steps ?? 1000, generator: generator)
             case "occlusion": attributions = Attribution.occlusion(classifier, images: images, classes: predicted, window: 4, stride: 2, fill: 0.5)
             default:
                 // The last block at full detail: the ReLU after the second convolution (14×14), or the residual network's last block (7×7).
