@@ -21,12 +21,12 @@ public struct GNNGraphClassificationLab: Lab {
     public var summary: String { "GIN against GCN with mean readout on cycles vs trees and triangle counting, batching many small graphs" }
     public var settings: [LabSetting] {
         [.integer("graphs", 1_200, quick: 600, in: 12...100_000, "graphs per set (a quarter are test graphs)"),
-         .integer("min_nodes", 8, in: 7...200, "fewest nodes of a graph"),
-         .integer("max_nodes", 24, in: 7...200, "most nodes of a graph"),
-         .integer("epochs", 40, quick: 15, in: 1...10_000, "passes over the training graphs"),
+         .integer("min_nodes", 7, in: 7...200, "fewest nodes of a graph"),
+         .integer("max_nodes", 14, in: 7...200, "most nodes of a graph"),
+         .integer("epochs", 40, quick: 20, in: 1...10_000, "passes over the training graphs"),
          .integer("batch_size", 32, in: 1...4_096, "graphs per Adam step"),
-         .integer("hidden_units", 32, in: 1...512, "width of every message-passing layer"),
-         .integer("layers", 3, in: 1...8, "message-passing layers"),
+         .integer("hidden_units", 16, in: 1...512, "width of every message-passing layer"),
+         .integer("layers", 2, in: 1...8, "message-passing layers"),
          .real("learning_rate", 0.01, in: 1e-6...1, "Adam's step size")]
     }
     public var tinySettings: [String] { ["graphs=24", "epochs=2", "batch_size=8", "hidden_units=8", "layers=2"] }

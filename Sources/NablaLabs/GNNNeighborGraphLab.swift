@@ -36,8 +36,8 @@ public struct GNNNeighborGraphLab: Lab {
     }
     public var tinySettings: [String] { ["nodes=300", "labelled_per_class=3", "validation_nodes=50", "epochs=3", "attention_units=2"] }
     public var baseline: Baseline {
-        Baseline(metric: "gcn_test_accuracy", value: 0.72,
-                 source: "the MLP that ignores the graph, trained on the same 200 labels (0.70 in the full setting)", quickValue: 0.65)
+        Baseline(metric: "gcn_test_accuracy", value: 0.74,
+                 source: "within a point of the MLP that ignores the graph on the same 200 labels (measured 0.751 full, 0.756 quick)", quickValue: 0.70)
     }
 
     public func run(_ context: LabContext) throws -> LabResult {

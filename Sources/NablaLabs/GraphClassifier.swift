@@ -5,9 +5,11 @@ import NablaNN
 import NablaOptim
 import NablaTrain
 
-/// A graph classifier: `layerCount` message-passing layers with ReLU, one readout per graph, then a
-/// linear layer to class logits [graphs, classes].
-/// - `gin`: GIN layers (each MLP Linear → ReLU → Linear, ε = 0) and a sum readout (Xu et al., 2019);
+/// A graph classifier: `layerCount` message-passing layers with ReLU; the readout of every layer's node
+/// values (the input's included) pooled per graph and concatenated, then a linear layer to class logits
+/// [graphs, classes]. Reading out every layer is GIN's graph-level readout (Xu et al., 2019, eq. 4.2):
+/// counts visible after one hop need not survive the later layers.
+/// - `gin`: GIN layers (each MLP Linear → ReLU → Linear, ε = 0) and sum readouts;
 /// - `gcn`: graph convolutions and a mean readout, which average away how many nodes and edges a graph
 ///   has: the weaker baseline GIN's paper contrasts.
 public final class GraphClassifier: Module {
@@ -26,19 +28,20 @@ public final class GraphClassifier: Module {
                                                             Linear(inputSize: hiddenSize, outputSize: hiddenSize, generator: generator)))
         } : []
         gcnLayers = kind == .gcn ? (0..<layerCount).map { GraphConvolution(inputSize: widths[$0], outputSize: hiddenSize, generator: generator) } : []
-        output = Linear(inputSize: hiddenSize, outputSize: classCount, generator: generator)
+        output = Linear(inputSize: inputSize + layerCount * hiddenSize, outputSize: classCount, generator: generator)
         super.init()
     }
 
     /// Logits [graphCount, classes] for the graphs of `batch`.
     public func callAsFunction(_ batch: GraphBatch, _ structure: GraphStructure) -> Tensor {
-        var hidden = batch.graph.features
-        switch kind {
-        case .gin: for layer in ginLayers { hidden = layer(hidden, structure).relu() }
-        case .gcn: for layer in gcnLayers { hidden = layer(hidden, structure).relu() }
-        }
         let readout: GraphReadout = kind == .gin ? .sum : .mean
-        return output(readout(hidden, graphOfNode: batch.graphOfNode, graphCount: batch.graphCount))
+        var hidden = batch.graph.features
+        var pooled = [readout(hidden, graphOfNode: batch.graphOfNode, graphCount: batch.graphCount)]
+        for index in 0..<(kind == .gin ? ginLayers.count : gcnLayers.count) {
+            hidden = (kind == .gin ? ginLayers[index](hidden, structure) : gcnLayers[index](hidden, structure)).relu()
+            pooled.append(readout(hidden, graphOfNode: batch.graphOfNode, graphCount: batch.graphCount))
+        }
+        return output(Tensor.concat(pooled, axis: 1))
     }
 }
 
