@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "NablaCompressionTests", dependencies: ["NablaCompression", "Nabla", "NablaNN", "NablaData", "NablaTestSupport"]),
         .testTarget(name: "NablaRLTests", dependencies: ["NablaRL", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaGenerativeTests", dependencies: ["NablaGenerative", "Nabla", "NablaNN", "NablaTestSupport"]),
-        .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "NablaClassic", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),
+        .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "NablaClassic", "NablaGraph", "NablaData", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -3,9 +3,9 @@
 # right after it, one JSON line per workload and peer with both figures and `ratio` (Nabla's speed over
 # the peer's: above 1 Nabla is faster).
 #
-#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [compression] [gan] [step] [rl]
+#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [compression] [gan] [step] [rl] [gnn]
 #
-# Suites (default: all seven):
+# Suites (default: all eight):
 #   core     matmul beside OpenBLAS's cblas_sgemm called directly in the same process (bench core pairs
 #            the two in every repetition) and beside PyTorch's torch.mm; element-wise add/mul/exp and a
 #            full sum beside PyTorch (scripts/peers/torch_core.py)
@@ -25,6 +25,9 @@
 #   rl       PPO (100,000 steps) and DQN (50,000 steps) training on CartPole-v1 with the RL zoo's
 #            hyper-parameters beside Stable-Baselines3 (scripts/peers/sb3_rl.py, needs gymnasium and
 #            stable-baselines3 in the venv); only when named
+#   gnn      the gnn-knn lab's two-layer GCN on its k-NN graph of Fashion-MNIST (10,000 nodes, 10 seeds of
+#            200 epochs), ms per epoch and mean test accuracy, beside PyTorch Geometric's GCN on the same
+#            graph, which Nabla exports as NPZ (scripts/peers/pyg_gcn.py; needs torch_geometric)
 #
 # --quick  small sizes and subsets: a check that everything runs, not a measurement. Every line then
 #          says "quick": true and its workload name ends in "-quick".
@@ -45,12 +48,12 @@ for argument in "$@"; do
   case "$argument" in
     --quick) quick=(--quick) ;;
     --unpin) unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE ;;
-    core|optim|train|classic|trust|compression|gan|step|rl) suites+=("$argument") ;;
+    core|optim|train|classic|trust|compression|gan|step|rl|gnn) suites+=("$argument") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust, compression, gan, step or rl" >&2; exit 2 ;;
+    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust, compression, gan, step, rl or gnn" >&2; exit 2 ;;
   esac
 done
-[ ${#suites[@]} -gt 0 ] || suites=(core optim train classic trust compression gan)
+[ ${#suites[@]} -gt 0 ] || suites=(core optim train classic trust compression gan gnn)
 
 reference="${NABLA_REFERENCE:-../shared/reference}"
 for script in torch_fmnist.py torch_optim_step.py sklearn_classic.py; do

@@ -10,6 +10,8 @@ public enum LabRegistry {
         BatchNormLab(),
         FashionClassifierLab.cnn,
         GNNKarateLab(),
+        GNNNeighborGraphLab(),
+        GNNGraphClassificationLab(),
         AttackLab(),
         AdversarialTrainingLab(),
         ExplainLab(),

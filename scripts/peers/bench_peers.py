@@ -12,7 +12,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--nabla", required=True, help="the release-built nabla executable")
 parser.add_argument("--reference", required=True, help="the folder holding the peer scripts")
 parser.add_argument("--quick", action="store_true")
-parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression", "gan", "step", "rl"])
+parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression", "gan", "step", "rl", "gnn"])
 options = parser.parse_args()
 quick = options.quick
 suffix = "-quick" if quick else ""
@@ -226,6 +226,19 @@ def rl():
              nabla_mean_return=line["mean_return"], peer_mean_return=peer["mean_return"], peer_threads=peer["threads"])
 
 
+def gnn():
+    # The gnn-knn lab's two-layer GCN on its k-NN graph of Fashion-MNIST, which Nabla writes and PyTorch
+    # Geometric reads: the same nodes, edges, labels and recipe, accuracy averaged over the same seeds count.
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        graph = os.path.join(folder, "graph.npz")
+        line = next(l for l in nabla("gnn", "--export-graph", graph) if l.get("benchmark") == "gnn")
+        peer = json_lines(run([sys.executable, os.path.join(here, "pyg_gcn.py"), "--graph", graph, "--seeds", str(line["seeds"]),
+                               "--epochs", str(line["epochs"])], "peer pyg_gcn.py"))[0]
+        emit("gnn", line["workload"], "ms/epoch", line["ms_per_epoch"], f"{torch_version} torch_geometric {peer['torch_geometric']}",
+             peer["ms_per_epoch"], higher_is_better=False, nabla_test_acc=line["test_acc"], peer_test_acc=peer["test_acc"])
+
+
 for suite in options.suites:
     {"core": core, "optim": optim, "train": train, "classic": classic, "trust": trust, "compression": compression, "gan": gan,
-     "step": step, "rl": rl}[suite]()
+     "step": step, "rl": rl, "gnn": gnn}[suite]()

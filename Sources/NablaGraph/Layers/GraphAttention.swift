@@ -37,7 +37,10 @@ public final class GraphAttentionConvolution: Module {
     }
 
     /// The attention weights of the last call, [edges with self-loops, heads] (for plots).
-    public private(set) var lastAttention: Tensor?
+    public var lastAttention: Tensor? { lastAttentionHolder.first }
+    /// Held in an array so that `Module` does not take it for a parameter (which would put it in the
+    /// state dictionary and checkpoints, and make a fresh layer refuse a trained one's checkpoint).
+    private var lastAttentionHolder: [Tensor] = []
 
     public func callAsFunction(_ features: Tensor, _ structure: GraphStructure) -> Tensor {
         let nodeCount = structure.nodeCount
@@ -49,7 +52,7 @@ public final class GraphAttentionConvolution: Module {
         let scores = (sourceScores.indexSelected(axis: 0, indices: sourceIndex)
                       + targetScores.indexSelected(axis: 0, indices: targetIndex)).leakyRelu(negativeSlope: negativeSlope)
         let attention = scores.segmentSoftmax(targets, segmentCount: nodeCount)   // [edges, heads]
-        lastAttention = attention.detached()
+        lastAttentionHolder = [attention.detached()]
         let dropped = attentionDropout(attention)
         let messages = transformed.indexSelected(axis: 0, indices: sourceIndex) * dropped.unsqueezed(axis: 2)
         let aggregated = messages.segmentSum(targets, segmentCount: nodeCount)   // [nodes, heads, out]
