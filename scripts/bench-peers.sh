@@ -16,7 +16,8 @@
 #   trust    PGD-20 (eps 0.1, random start) over the 10,000 test images on the plain fashion-cnn beside
 #            torchattacks' PGD on the same weights (scripts/peers/torch_trust.py)
 #   compression  the plain fashion-cnn in float32 and int8 (post-training static quantisation, batches of
-#            256 over the test set) beside torch.ao's x86 int8 on the same weights (scripts/peers/torch_int8.py);
+#            256 over the test set) beside torch.ao's x86 int8 on the same weights (scripts/peers/torch_int8.py),
+#            the two taking turns for three rounds (one with --quick), each side's fastest round counting;
 #            NABLA_COMPRESSION_RUN=RUN_DIR quantises a trained fashion-cnn run instead of fresh weights
 #   gan      DCGAN training on Fashion-MNIST (batch 64, one D and one G step per batch) beside PyTorch
 #            (scripts/peers/torch_dcgan.py)

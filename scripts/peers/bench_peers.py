@@ -189,13 +189,26 @@ def compression():
         arguments = ["quantization", "--save-model", weights]
         if os.environ.get("NABLA_COMPRESSION_RUN"):
             arguments += ["--run", os.environ["NABLA_COMPRESSION_RUN"]]
-        lines = {l["precision"]: l for l in nabla(*arguments) if l.get("benchmark") == "quantization"}
-        peer = {l["precision"]: l for l in json_lines(run([sys.executable, os.path.join(here, "torch_int8.py"), "--weights", weights,
-                                                           "--count", str(lines["int8"]["count"])], "peer torch_int8.py"))}
+        # Nabla and PyTorch take turns (Nabla first, as it writes the weights), the order flipping every
+        # round, so a change in the machine's load falls on both; each side's fastest round counts.
+        rounds = 1 if quick else 3
+        best, best_peer = {}, {}
+        for round_index in range(rounds):
+            for side in (("nabla", "peer") if round_index % 2 == 0 else ("peer", "nabla")):
+                if side == "nabla":
+                    found = {l["precision"]: l for l in nabla(*arguments) if l.get("benchmark") == "quantization"}
+                    target = best
+                else:
+                    found = {l["precision"]: l for l in json_lines(run([sys.executable, os.path.join(here, "torch_int8.py"), "--weights", weights,
+                                                                        "--count", str(best["int8"]["count"])], "peer torch_int8.py"))}
+                    target = best_peer
+                for precision, line in found.items():
+                    if precision not in target or line["images_per_s"] > target[precision]["images_per_s"]:
+                        target[precision] = line
         for precision in ("float32", "int8"):
-            emit("compression", f"{lines[precision]['workload']}-{precision}", "images/s", lines[precision]["images_per_s"],
-                 f"{torch_version} (torch.ao x86)" if precision == "int8" else torch_version, peer[precision]["images_per_s"],
-                 nabla_test_acc=lines[precision]["test_acc"], peer_test_acc=peer[precision]["test_acc"])
+            emit("compression", f"{best[precision]['workload']}-{precision}", "images/s", best[precision]["images_per_s"],
+                 f"{torch_version} (torch.ao x86)" if precision == "int8" else torch_version, best_peer[precision]["images_per_s"],
+                 rounds=rounds, nabla_test_acc=best[precision]["test_acc"], peer_test_acc=best_peer[precision]["test_acc"])
 
 
 def gan():
