@@ -56,7 +56,7 @@ import Testing
         #expect(refusal(["--method", "ig", "--index", "10000"])?.contains("--index 10000 is outside the test set") == true)
         #expect(refusal(["--method", "ig", "--index", "-1"])?.contains("outside the test set") == true)
         #expect(refusal(["--method", "ig"])?.contains("at least one --index") == true)
-        #expect(refusal(["--method", "lime", "--index", "0"])?.contains("unknown --method") == true)
+        #expect(refusal(["--method", "tcav", "--index", "0"])?.contains("unknown --method") == true)
         #expect(refusal(["--method", "ig", "--index", "0", "--steps", "1"])?.contains("--steps") == true)
         #expect(refusal(["--method", "gradcam", "--index", "0", "--index", "9999"]) == nil)
     }
