@@ -21,7 +21,7 @@ import NablaData
 struct ClassicBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classic",
-        abstract: "PCA, k-means, logistic regression, LDA and t-SNE as ../shared/reference/sklearn_classic.py runs them.",
+        abstract: "PCA, k-means, logistic regression, LDA and t-SNE as the scikit-learn reference script (sklearn_classic.py) runs them.",
         discussion: "Prints one JSON object per workload: seconds and the quality figure. Build with -c release."
     )
 
