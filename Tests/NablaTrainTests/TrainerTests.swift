@@ -170,7 +170,9 @@ import Testing
         let perEpoch = whole[1].task.batchesPerEpoch
         // After stage 2's first epoch (the case that was refused: the checkpoint held stage 1's rows too),
         // inside its second epoch, and at a random step of stage 2.
-        let stops = [firstSteps + perEpoch, firstSteps + perEpoch + 2, firstSteps + Int(picker.next() % UInt64(total - firstSteps - 1)) + 1]
+        // The random stop may land on a fixed one; each stop is run once, in its own folder.
+        let candidates = [firstSteps + perEpoch, firstSteps + perEpoch + 2, firstSteps + Int(picker.next() % UInt64(total - firstSteps - 1)) + 1]
+        let stops = candidates.enumerated().filter { !candidates[..<$0.offset].contains($0.element) }.map(\.element)
         for stop in stops {
             let folder = root.appendingPathComponent("stopped-\(stop)")
             let interrupted = try run(folder, stopAfterSteps: stop)
