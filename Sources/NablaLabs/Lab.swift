@@ -32,6 +32,9 @@ public protocol Lab {
     var settings: [LabSetting] { get }
     /// What the lab's result must beat.
     var baseline: Baseline { get }
+    /// What a run with `settings` must beat: a setting that picks another model may have another bar.
+    /// Default: `baseline`.
+    func baseline(for settings: LabValues) -> Baseline
     /// Runs the lab. Throw `LabError` for input problems; return `LabResult.interrupted` when
     /// `context.train` reports an interruption.
     func run(_ context: LabContext) throws -> LabResult
@@ -42,6 +45,7 @@ public protocol Lab {
 
 extension Lab {
     public var tinySettings: [String] { [] }
+    public func baseline(for settings: LabValues) -> Baseline { baseline }
 }
 
 /// The figure a lab must reach, where it comes from, and how its result is judged.

@@ -30,6 +30,8 @@ public struct LabRunSummary {
     public var result: LabResult
     /// Whether the headline beat the baseline (false when interrupted).
     public var passed: Bool
+    /// The bar the run was judged against (it depends on the settings for some labs).
+    public var baseline: Baseline
 }
 
 /// Runs labs: resolves settings (defaults, quick values, `--set`, or config.json when resuming), guards
@@ -106,9 +108,9 @@ public enum LabRunner {
         let context = LabContext(lab: lab, settings: values, isQuick: quick, folder: folder, options: options, isResuming: options.resume != nil)
         let clock = Date()
         let result = try lab.run(context)
-        guard !result.isInterrupted else { return LabRunSummary(folder: folderURL, result: result, passed: false) }
+        let baseline = lab.baseline(for: values)
+        guard !result.isInterrupted else { return LabRunSummary(folder: folderURL, result: result, passed: false, baseline: baseline) }
 
-        let baseline = lab.baseline
         let passed = baseline.passes(result.headline, quick: quick)
         var summary: [String: Any] = [baseline.metric: result.headline]
         for (key, value) in result.summary { summary[key] = value }
@@ -118,16 +120,15 @@ public enum LabRunner {
                               "baseline_source": baseline.source, "passed": passed, "seconds": Date().timeIntervalSince(clock),
                               "finished": ISO8601DateFormatter().string(from: Date())] as [String: Any], to: resultFile)
         var report = try RunReport(runFolder: folderURL)
-        report.sections = [verdictSection(lab: lab, value: result.headline, quick: quick, passed: passed)] + result.sections
+        report.sections = [verdictSection(lab: lab, baseline: baseline, value: result.headline, quick: quick, passed: passed)] + result.sections
         let reportURL = try report.write()
         print("\(baseline.metric): \(format(result.headline)) against the baseline \(format(baseline.threshold(quick: quick))) "
               + "(\(baseline.source)): \(passed ? "pass" : "miss")")
         print("report: \(reportURL.path)")
-        return LabRunSummary(folder: folderURL, result: result, passed: passed)
+        return LabRunSummary(folder: folderURL, result: result, passed: passed, baseline: baseline)
     }
 
-    static func verdictSection(lab: any Lab, value: Double, quick: Bool, passed: Bool) -> ReportSection {
-        let baseline = lab.baseline
+    static func verdictSection(lab: any Lab, baseline: Baseline, value: Double, quick: Bool, passed: Bool) -> ReportSection {
         return .table("Result against the baseline", headers: ["lab", "setting", baseline.metric, "baseline", "source", "verdict"],
                       rows: [[lab.name, quick ? "quick" : "full", format(value), (baseline.higherIsBetter ? "≥ " : "≤ ") + format(baseline.threshold(quick: quick)),
                               baseline.source, passed ? "pass" : "miss"]],

@@ -19,13 +19,16 @@ public enum LabTour {
             options.dataFolder = dataFolder
             options.overrides = overrides[lab.name] ?? []
             let baseline = lab.baseline
-            let baselineText = (baseline.higherIsBetter ? "≥ " : "≤ ") + String(format: "%.4g", baseline.threshold(quick: quick)) + " (\(baseline.source))"
+            func describe(_ baseline: Baseline) -> String {
+                (baseline.higherIsBetter ? "≥ " : "≤ ") + String(format: "%.4g", baseline.threshold(quick: quick)) + " (\(baseline.source))"
+            }
+            let baselineText = describe(baseline)
             do {
                 let summary = try LabRunner.run(lab, options: options)
                 let headline = headlineFigure(summary)
                 entries.append(LabIndexEntry(name: lab.name, lecture: lab.lecture, summary: lab.summary, reportLink: "\(lab.name)/report.html",
-                                             headlinePNG: headline?.png, headlineSize: headline?.size ?? (0, 0), metric: baseline.metric,
-                                             value: summary.result.headline, baseline: baselineText, passed: summary.passed))
+                                             headlinePNG: headline?.png, headlineSize: headline?.size ?? (0, 0), metric: summary.baseline.metric,
+                                             value: summary.result.headline, baseline: describe(summary.baseline), passed: summary.passed))
             } catch {
                 print("lab \(lab.name) failed: \(error)")
                 entries.append(LabIndexEntry(name: lab.name, lecture: lab.lecture, summary: lab.summary, reportLink: "\(lab.name)/report.html",

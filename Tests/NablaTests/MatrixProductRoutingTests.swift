@@ -1,3 +1,4 @@
+import Foundation
 @testable import Nabla
 import NablaTestSupport
 import Testing
@@ -75,5 +76,51 @@ import Testing
         #expect(ProductRouting.shapeClass(shared: false, true, false, 256, 256, 256) != base)
         #expect(ProductRouting.shapeClass(shared: false, false, true, 256, 256, 256) != base)
         #expect(ProductRouting.shapeClass(shared: false, false, false, 1, 1, 1) != ProductRouting.shapeClass(shared: false, false, false, 2, 2, 2))
+    }
+}
+
+/// The file that carries route decisions from one process to the next (`ProductRouteStore`).
+@Suite struct ProductRouteStoreTests {
+    let fingerprint = "nabla product routes v1; test processor; 2 cores; OpenBLAS Haswell; Nabla kernel yes"
+
+    func temporaryStorePath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("nabla-routes-\(UUID().uuidString)/deeper/routes.txt").path
+    }
+
+    @Test func decisionsSurviveTheTextAndAnotherFingerprintReadsNone() {
+        let decisions: [Int: ProductRoute] = [3: .nabla, 1 << 26 | 7: .nablaSplit, 1 << 27 | 1 << 26 | 9: .openBLASThreaded, 12: .openBLAS]
+        let text = ProductRouteStore.text(decisions, fingerprint: fingerprint)
+        #expect(ProductRouteStore.parse(text, fingerprint: fingerprint) == decisions)
+        #expect(ProductRouteStore.parse(text, fingerprint: fingerprint + " (another machine)").isEmpty)
+        #expect(ProductRouteStore.text(decisions, fingerprint: fingerprint) == text, "equal decisions make equal files")
+    }
+
+    @Test func linesThatCannotBeReadAreMeasuredAgainNotTrusted() {
+        let text = fingerprint + "\n5 nabla\nseven openblas\n9 cuda\n11\n13 openblas extra\n15 openblas-threaded\n"
+        #expect(ProductRouteStore.parse(text, fingerprint: fingerprint) == [5: .nabla, 15: .openBLASThreaded])
+        #expect(ProductRouteStore.parse("", fingerprint: fingerprint).isEmpty)
+        #expect(ProductRouteStore.load(from: "/nonexistent-folder/routes.txt", fingerprint: fingerprint).isEmpty)
+    }
+
+    @Test func theFirstDecisionOfAClassIsKeptAndFoldersAreMade() throws {
+        let path = temporaryStorePath()
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent().path) }
+        ProductRouteStore.record(4, .nabla, at: path, fingerprint: fingerprint)
+        ProductRouteStore.record(4, .openBLAS, at: path, fingerprint: fingerprint)   // another process decided 4 first
+        ProductRouteStore.record(8, .nablaSplit, at: path, fingerprint: fingerprint)
+        #expect(ProductRouteStore.load(from: path, fingerprint: fingerprint) == [4: .nabla, 8: .nablaSplit])
+        // A file of another machine is replaced, not merged.
+        ProductRouteStore.record(16, .openBLAS, at: path, fingerprint: fingerprint + " (another machine)")
+        #expect(ProductRouteStore.load(from: path, fingerprint: fingerprint).isEmpty)
+        #expect(ProductRouteStore.load(from: path, fingerprint: fingerprint + " (another machine)") == [16: .openBLAS])
+        let left = try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        #expect(left == ["routes.txt"], "no temporary files are left: \(left)")
+    }
+
+    @Test func theFingerprintNamesWhatTheRoutesDependOn() {
+        let line = ProductRouteStore.fingerprint
+        #expect(line.hasPrefix("nabla product routes v\(ProductRouteStore.formatVersion); "))
+        #expect(line.contains("\(Parallelism.detectedCores) cores") && line.contains("OpenBLAS "))
+        #expect(ProductRouteStore.fnv1a("a") != ProductRouteStore.fnv1a("b") && ProductRouteStore.fnv1a("") == 0xcbf2_9ce4_8422_2325)
     }
 }

@@ -26,10 +26,13 @@ func writeTinyFashionMNIST(to folder: URL, training: Int = 200, test: Int = 40) 
     }
 }
 
-func launch(_ arguments: [String]) throws -> Process {
+func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
     let process = Process()
     process.executableURL = nablaExecutable!
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
@@ -94,5 +97,46 @@ struct ProcessTests {
         let error = #expect(throws: RunFolderError.self) { try LabRunner.run(FashionClassifierLab.mlp, options: options) }
         #expect(error?.description.contains("in use by another run (process \(first.processIdentifier))") == true, "\(String(describing: error))")
         #expect(first.isRunning, "the first run must not be disturbed")
+    }
+
+    /// A seeded run repeats to the last bit in a new process because the matrix-product routes it
+    /// measured are read back from the machine's route file; with other routes in that file the bits
+    /// change, which shows the file is what makes the runs agree (routes round differently).
+    @Test(.timeLimit(.minutes(5)))
+    func aSeededRunRepeatsInANewProcessTakingTheRoutesTheFirstOneMeasured() throws {
+        let root = temporaryRunFolder()
+        defer { try? FileManager.default.removeItem(at: root.deletingLastPathComponent()) }
+        let data = root.deletingLastPathComponent().appendingPathComponent("data")
+        try writeTinyFashionMNIST(to: data)
+        let routes = root.deletingLastPathComponent().appendingPathComponent("routes.txt").path
+        func runToEnd(_ name: String, routeFile: String) throws -> Data {
+            let process = try launch(["lab", "run", "fashion-mlp", "--quick", "--set", "epochs=2", "--set", "batch_size=20",
+                                      "--set", "test_examples=40", "--data-folder", data.path,
+                                      "--output", root.appendingPathComponent(name).path], environment: ["NABLA_PRODUCT_ROUTES": routeFile])
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "run \(name) failed")
+            return try Data(contentsOf: root.appendingPathComponent(name).appendingPathComponent("model.safetensors"))
+        }
+        let first = try runToEnd("first", routeFile: routes)
+        let again = try runToEnd("again", routeFile: routes)
+        #expect(first == again, "the second process must compute every product as the first did")
+
+        // The same file with every decision swapped for another candidate of its class.
+        let lines = try String(contentsOfFile: routes, encoding: .utf8).split(separator: "\n").map(String.init)
+        let decisions = lines.dropFirst().compactMap { line -> (Int, String)? in
+            let fields = line.split(separator: " ")
+            return fields.count == 2 ? Int(fields[0]).map { ($0, String(fields[1])) } : nil
+        }
+        guard !decisions.isEmpty else { return }   // one candidate per class here (no AVX-512): nothing to swap
+        let swapped = decisions.map { key, route -> String in
+            let large = key & (1 << 27) != 0
+            let other = ["nabla": "openblas", "openblas": "nabla", "nabla-split": large ? "openblas-threaded" : "nabla",
+                         "openblas-threaded": "nabla-split"][route]!
+            return "\(key) \(other)"
+        }
+        let swappedRoutes = routes + ".swapped"
+        try ([lines[0]] + swapped).joined(separator: "\n").write(toFile: swappedRoutes, atomically: true, encoding: .utf8)
+        let other = try runToEnd("swapped", routeFile: swappedRoutes)
+        #expect(other != first, "other routes round differently; if they did not, this test could not tell")
     }
 }

@@ -15,8 +15,9 @@ import Glibc
 /// just above each of m, n and k, and whether the product runs alone or inside a batch on one core)
 /// times every candidate on the product's own operands, a few calls each, and keeps the fastest for
 /// the rest of the process. A class is decided once, under a lock, before its first result is
-/// computed, so products of one class always take the same path within a process; between processes
-/// the choice may differ, and results then differ only by float rounding.
+/// computed, so products of one class always take the same path within a process, and the decision
+/// is written to a file for this machine (`ProductRouteStore`) that later processes read, so a seeded
+/// run repeats to the last bit in the next process too.
 enum ProductRoute: String, CaseIterable, Sendable {
     /// Nabla's kernel on the calling thread.
     case nabla
@@ -47,8 +48,8 @@ enum ProductRouting {
     /// Products of at least this many multiply-adds may run on OpenBLAS's threads.
     static let openBLASThreadsThreshold = 1 << 24
 
-    /// Decisions so far, by shape class.
-    private static let decisions = Mutex<[Int: ProductRoute]>([:])
+    /// Decisions so far, by shape class: this machine's earlier processes' first, then this one's.
+    private static let decisions = Mutex<[Int: ProductRoute]>(ProductRouteStore.path.map { ProductRouteStore.load(from: $0) } ?? [:])
     /// Held while a class is measured, so that two measurements never share the cores and every
     /// thread waiting for the same class gets the same answer.
     private static let measuring = Mutex<Void>(())
@@ -59,11 +60,13 @@ enum ProductRouting {
         let candidates = shared ? sharedCandidates(multiplyAdds: m * n * k) : singleThreadCandidates
         if candidates.count == 1 { return candidates[0] }
         let key = shapeClass(shared: shared, transposeA, transposeB, m, n, k)
-        if let known = decisions.withLock({ $0[key] }) { return known }
+        // A decision read from the store is only taken while it is still a candidate.
+        if let known = decisions.withLock({ $0[key] }), candidates.contains(known) { return known }
         return measuring.withLock { _ in
-            if let known = decisions.withLock({ $0[key] }) { return known }
+            if let known = decisions.withLock({ $0[key] }), candidates.contains(known) { return known }
             let chosen = fastest(candidates, transposeA, transposeB, m, n, k, a, lda, b, ldb)
             decisions.withLock { $0[key] = chosen }
+            if let path = ProductRouteStore.path { ProductRouteStore.record(key, chosen, at: path) }
             return chosen
         }
     }
@@ -181,8 +184,7 @@ private func monotonicSeconds() -> Double {
 /// The route this process measured fastest for a row-major product of `m × k` by `k × n` run on all
 /// cores (as `matmul` runs a single product), or nil while that shape class is undecided or the
 /// product is too small to share: "nabla" or "openblas" on one thread, "nabla-split" (Nabla's kernel,
-/// a block per core) or "openblas-threaded". For benchmarks and diagnostics; results never depend on it
-/// beyond float rounding.
+/// a block per core) or "openblas-threaded". For benchmarks and diagnostics.
 public func matrixProductRoute(m: Int, n: Int, k: Int) -> String? {
     let shared = Parallelism.cores > 1 && m * n * k >= parallelThreshold
     return ProductRouting.decidedRoute(shared: shared, false, false, m, n, k)?.rawValue
