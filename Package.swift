@@ -60,7 +60,7 @@ let package = Package(
         ),
         // Golden-value loading and the tolerance rule, shared by every test target.
         .target(name: "NablaTestSupport", dependencies: ["Nabla"], path: "Tests/NablaTestSupport"),
-        .testTarget(name: "NablaTests", dependencies: ["Nabla", "CNablaKernels", "NablaTestSupport"]),
+        .testTarget(name: "NablaTests", dependencies: ["Nabla", "CNablaBLAS", "CNablaKernels", "NablaTestSupport"]),
         .testTarget(name: "NablaNNTests", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaTestSupport"]),
         .testTarget(name: "NablaOptimTests", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaTestSupport"]),
         .testTarget(name: "NablaVizTests", dependencies: ["NablaViz", "Nabla", "NablaData", "NablaTrain", "NablaLabs", "NablaTestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import CNablaBLAS
 @testable import Nabla
 import NablaTestSupport
 import Testing
@@ -122,5 +123,16 @@ import Testing
         #expect(line.hasPrefix("nabla product routes v\(ProductRouteStore.formatVersion); "))
         #expect(line.contains("\(Parallelism.detectedCores) cores") && line.contains("OpenBLAS "))
         #expect(ProductRouteStore.fnv1a("a") != ProductRouteStore.fnv1a("b") && ProductRouteStore.fnv1a("") == 0xcbf2_9ce4_8422_2325)
+    }
+}
+
+/// Debian's OpenBLAS falls back to its generic kernels on processors newer than itself; Nabla asks it
+/// for the kernels the processor's instructions allow (Sources/CNablaKernels/OpenBLASCore.c), unless
+/// OPENBLAS_CORETYPE chose a core.
+@Suite struct OpenBLASCoreTests {
+    @Test func openBLASDoesNotRunItsGenericKernelsOnAnAVX512Processor() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil, ProductRouting.nablaKernelAvailable else { return }
+        let core = String(cString: openblas_get_corename())
+        #expect(core != "Prescott", "OpenBLAS runs its generic kernels on a processor with AVX-512")
     }
 }
