@@ -23,6 +23,7 @@ enum BoardScript {
       for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child.nodeType ? child : String(child));
       return node;
     }
+    function show(...nodes) { app.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined)); }
     const idPath = (id) => id.split("/").map(encodeURIComponent).join("/");
     const fmt = (v) => typeof v !== "number" ? String(v) : !isFinite(v) ? String(v) : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : +v.toPrecision(4) + "";
 
@@ -85,7 +86,7 @@ enum BoardScript {
         const ids = [...document.querySelectorAll("input.pick:checked")].map((box) => box.value);
         if (ids.length) location.hash = "#/compare/" + ids.map(encodeURIComponent).join(",");
       } }, "Compare selected");
-      app.replaceChildren(el("h1", {}, listing.runs.length + " runs in " + listing.roots.join(", ")),
+      show(el("h1", {}, listing.runs.length + " runs in " + listing.roots.join(", ")),
         el("div", { class: "toolbar" }, filter, compare),
         runTable(listing.runs, true),
         listing.pages.length ? el("h2", {}, "Pages") : null,
@@ -95,7 +96,7 @@ enum BoardScript {
     // ---- one run, or several overlaid ----
     function showRuns(ids, comparing) {
       const runs = ids.map((id) => listing.runs.find((r) => r.id === id)).filter(Boolean);
-      if (!runs.length) { app.replaceChildren(el("p", { class: "notice" }, "No run " + ids.join(", ") + " under the board's folders."), el("a", { href: "#/" }, "All runs")); return; }
+      if (!runs.length) { show(el("p", { class: "notice" }, "No run " + ids.join(", ") + " under the board's folders."), el("a", { href: "#/" }, "All runs")); return; }
       const controls = el("div", { class: "toolbar" },
         el("label", {}, "smoothing ", el("input", { id: "smoothing", type: "range", min: 0, max: 0.99, step: 0.01, value: view.smoothing, oninput: (e) => { view.smoothing = +e.target.value; redraw(); } })),
         el("label", {}, el("input", Object.assign({ id: "log", type: "checkbox", onchange: (e) => { view.log = e.target.checked; redraw(); } }, view.log ? { checked: "" } : {})), " log scale"),
@@ -109,7 +110,7 @@ enum BoardScript {
         return name.endsWith(".html") ? el("figure", {}, el("a", { href: url, class: name === "report.html" ? "report" : "" }, name === "report.html" ? "Report" : name))
           : el("figure", {}, el("img", { src: url, alt: name }), el("figcaption", {}, name));
       }));
-      app.replaceChildren(title, el("div", { id: "notices" }), controls, el("div", { id: "legend", class: "legend" }), el("div", { id: "charts", class: "charts" }),
+      show(title, el("div", { id: "notices" }), controls, el("div", { id: "legend", class: "legend" }), el("div", { id: "charts", class: "charts" }),
         media && run.media.length ? [el("h2", {}, "Media"), media] : null,
         el("h2", {}, comparing ? "Settings and final metrics (differing settings highlighted)" : "Settings and metrics"), runTable(runs, false));
       runs.forEach((r, index) => openStream(r, index, comparing));

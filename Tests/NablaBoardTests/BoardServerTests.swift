@@ -18,7 +18,9 @@ import Testing
         defer { lock.release() }
         let reply = try await withBoard([root]) { port in try await RawHTTP(port: port).get("/api/runs") }
         #expect(reply.status == 200)
-        let listing = try JSONDecoder().decode(RunListing.self, from: Self.unchunked(reply))
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let listing = try decoder.decode(RunListing.self, from: Self.unchunked(reply))
         let byFolder = Dictionary(uniqueKeysWithValues: listing.runs.map { ($0.folder, $0) })
         #expect(byFolder["finished"]?.status == "finished")
         #expect(byFolder["tour/running"]?.status == "running")
