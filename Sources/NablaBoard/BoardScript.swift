@@ -34,9 +34,13 @@ enum BoardScript {
 
     function closeStreams() { for (const s of streams) s.source.close(); streams = []; }
 
+    let routeSerial = 0;
     async function route() {
+      // Only the newest navigation draws: an older one still waiting for the run list is dropped.
+      const serial = ++routeSerial;
       closeStreams();
       await loadRuns();
+      if (serial !== routeSerial) return;
       const hash = decodeURIComponent(location.hash.slice(1));
       if (hash.startsWith("/run/")) showRuns([hash.slice(5)], false);
       else if (hash.startsWith("/compare/")) showRuns(hash.slice(9).split(","), true);

@@ -49,9 +49,11 @@ import Testing
                 // Compare: both runs' curves on one chart, and the differing setting highlighted.
                 try browser.evaluate("location.hash = '#/'")
                 #expect(try browser.wait(for: "document.querySelectorAll('input.pick').length", toBe: "2") != nil)
-                try browser.evaluate("document.querySelectorAll('input.pick').forEach((box) => box.click()); document.getElementById('compare').click()")
+                let clicked = try browser.evaluate("(() => { document.querySelectorAll('input.pick').forEach((box) => box.click()); const n = document.querySelectorAll('input.pick:checked').length; document.getElementById('compare').click(); return n + ' ' + location.hash; })()")
                 let curves = "[...document.querySelectorAll('svg.chart[data-metric=\"train_loss\"] path.series')].filter((p) => p.getAttribute('d').length > 10).length"
-                #expect(try browser.wait(for: curves, toBe: "2") != nil, "two curves overlaid")
+                let overlaid = try browser.wait(for: curves, toBe: "2")
+                let shown = try browser.evaluate("location.hash + ' ' + [...document.querySelectorAll('svg.chart')].map((s) => s.dataset.metric + ':' + [...s.querySelectorAll('path.series')].map((p) => p.getAttribute('d').length)).join(' ')")
+                #expect(overlaid != nil, "two curves overlaid: \(shown) after \(clicked)")
                 #expect(try browser.evaluate("[...document.querySelectorAll('#runs th.differs')].map((th) => th.dataset.key).join(',')") == "\"s:lab,s:settings.epochs,s:settings.lr\"")
                 if let gallery { try browser.screenshot(to: gallery.appendingPathComponent("board-compare.png")) }
             }.value
