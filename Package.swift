@@ -51,7 +51,7 @@ let package = Package(
         // Generative models' losses (VAE, GAN, WGAN-GP) and the Fréchet distance over LAPACK.
         .target(name: "NablaGenerative", dependencies: ["Nabla", "NablaNN", "NablaOptim", "CNablaBLAS"]),
         // Language: text corpora (fortunes), tokenisers, a GPT with causal self-attention, generation with a key/value cache.
-        .target(name: "NablaLanguage", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData"]),
+        .target(name: "NablaLanguage", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint"]),
         // The one training loop: tasks with named models and optimisers, run folders, progress, metrics, checkpoints and resume.
         .target(name: "NablaTrain", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz"]),
         // The course labs, one file each, built on NablaTrain; `nabla lab` runs them.

@@ -67,7 +67,8 @@ public struct FortuneCorpus: Sendable {
 
     /// The entries of one file's bytes; throws when they are not UTF-8.
     public static func parse(_ bytes: [UInt8], category: String, name: String) throws -> [FortuneEntry] {
-        let text = try decodeUTF8(bytes, name: name)
+        // "\r\n" is one Character in Swift, so it is made "\n" before the split on "\n".
+        let text = try decodeUTF8(bytes, name: name).replacingOccurrences(of: "\r\n", with: "\n")
         var entries: [FortuneEntry] = []
         var lines: [Substring] = []
         func finish() {
@@ -77,8 +78,7 @@ public struct FortuneCorpus: Sendable {
             }
             lines.removeAll(keepingCapacity: true)
         }
-        for var line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasSuffix("\r") { line = line.dropLast() }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line == "%" { finish() } else { lines.append(line) }
         }
         // A file ends with a newline, which leaves one empty line after the last separator.

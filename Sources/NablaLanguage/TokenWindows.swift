@@ -45,3 +45,23 @@ public struct TokenWindows: Sendable {
         (0..<count).map { $0 * windowCount / count }
     }
 }
+
+extension GPT {
+    /// The mean cross-entropy over the windows of `windows` at `offsets`, in batches of `batchSize`, in
+    /// evaluation mode and without gradients (nanoGPT's `estimate_loss` over fixed windows).
+    public func meanLoss(_ windows: TokenWindows, offsets: [Int], batchSize: Int) -> Double {
+        precondition(!offsets.isEmpty && batchSize > 0, "GPT.meanLoss: need offsets and a positive batch size")
+        let wasTraining = isTraining
+        eval()
+        defer { if wasTraining { train() } }
+        return withoutGradients {
+            var total = 0.0
+            for first in stride(from: 0, to: offsets.count, by: batchSize) {
+                let part = Array(offsets[first..<Swift.min(first + batchSize, offsets.count)])
+                let (inputs, targets) = windows.batch(offsets: part)
+                total += Double(loss(inputs, targets).scalars[0]) * Double(part.count)
+            }
+            return total / Double(offsets.count)
+        }
+    }
+}

@@ -102,7 +102,7 @@ import Testing
         #expect(sampledA == sampledB)
         // Past the context both keep going (the cache restarts from the last half of the context).
         #expect(try model.generate(prompt: [1, 2], count: 30, generator: RandomGenerator(seed: 0)).count == 30)
-        #expect(try model.generate(prompt: [1], count: 5, generator: RandomGenerator(seed: 0), stopToken: cached[0]) == [cached[0]])
+        #expect(try model.generate(prompt: [1, 2, 3], count: 5, generator: RandomGenerator(seed: 0), stopToken: cached[0]) == [cached[0]])
     }
 
     @Test func badPromptsAndSettingsAreClearErrors() {
