@@ -204,7 +204,7 @@ extension CharGPTLab {
         let sampleText = samples.map { "— \($0.label) —\n\($0.text)" }.joined(separator: "\n\n")
         let sections: [ReportSection] = [
             .lineChart("Loss curves", xLabel: "training step", yLabel: "cross-entropy (nats per character)",
-                       series: [.init(name: "training (mean over the epoch)", x: steps, y: trainingLoss),
+                       series: [.init(name: "training", x: steps, y: trainingLoss),
                                 .init(name: "validation", x: steps, y: validationLoss),
                                 .init(name: "unigram model", x: steps, y: steps.map { _ in unigram })],
                        caption: "Mean training loss of each stretch of \(settings.stepsPerEpoch) steps and the validation loss after it; "
