@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Nabla",
     products: [
-        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaGraph", "NablaRL", "NablaTrain", "NablaLabs", "NablaCompression", "NablaGenerative"]),
+        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaGraph", "NablaRL", "NablaTrain", "NablaLabs", "NablaCompression", "NablaGenerative", "NablaLanguage"]),
         .executable(name: "nabla", targets: ["nabla"]),
     ],
     dependencies: [
@@ -52,16 +52,18 @@ let package = Package(
         .target(name: "NablaRL", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaCheckpoint"]),
         // Generative models' losses (VAE, GAN, WGAN-GP) and the Fréchet distance over LAPACK.
         .target(name: "NablaGenerative", dependencies: ["Nabla", "NablaNN", "NablaOptim", "CNablaBLAS"]),
+        // Language: text corpora (fortunes), tokenisers, a GPT with causal self-attention, generation with a key/value cache.
+        .target(name: "NablaLanguage", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint"]),
         // The one training loop: tasks with named models and optimisers, run folders, progress, metrics, checkpoints and resume.
         .target(name: "NablaTrain", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz"]),
         // The course labs, one file each, built on NablaTrain; `nabla lab` runs them.
-        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust", "NablaGraph", "NablaCompression", "NablaGenerative", "NablaRL"]),
+        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust", "NablaGraph", "NablaCompression", "NablaGenerative", "NablaRL", "NablaLanguage"]),
         // `nabla board`: a read-only web dashboard of run folders (live charts, compare, media), on Hummingbird.
         // It reads the run folders' files itself, so that it builds without the numerical targets.
         .target(name: "NablaBoard", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(
             name: "nabla",
-            dependencies: ["NablaBoard", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaRL", "NablaTrain", "NablaLabs", "NablaCompression", "NablaGenerative", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NablaBoard", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaRL", "NablaTrain", "NablaLabs", "NablaCompression", "NablaGenerative", "NablaLanguage", "CNablaBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Golden-value loading and the tolerance rule, shared by every test target.
         .target(name: "NablaTestSupport", dependencies: ["Nabla"], path: "Tests/NablaTestSupport"),
@@ -82,6 +84,7 @@ let package = Package(
         .testTarget(name: "NablaRLTests", dependencies: ["NablaRL", "Nabla", "NablaTestSupport"]),
         .testTarget(name: "NablaGenerativeTests", dependencies: ["NablaGenerative", "Nabla", "NablaNN", "NablaTestSupport"]),
         .testTarget(name: "NablaBoardTests", dependencies: ["NablaBoard"]),
+        .testTarget(name: "NablaLanguageTests", dependencies: ["NablaLanguage", "Nabla", "NablaNN", "NablaData", "NablaTestSupport"]),
         .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "NablaClassic", "NablaGraph", "NablaData", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -20,6 +20,7 @@ public enum LabRegistry {
         DistillationLab(),
         CartPoleLab(),
         DQNLab(),
+        CharGPTLab(),
     ]
 
     /// The lab called `name`; throws `LabError` listing the known names otherwise.

@@ -12,7 +12,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--nabla", required=True, help="the release-built nabla executable")
 parser.add_argument("--reference", required=True, help="the folder holding the peer scripts")
 parser.add_argument("--quick", action="store_true")
-parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression", "gan", "step", "rl", "gnn"])
+parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression", "gan", "step", "rl", "gnn", "language"])
 options = parser.parse_args()
 quick = options.quick
 suffix = "-quick" if quick else ""
@@ -252,6 +252,23 @@ def gnn():
              peer["ms_per_epoch"], higher_is_better=False, nabla_test_acc=line["test_acc"], peer_test_acc=peer["test_acc"])
 
 
+def language():
+    # GPT training on character-level fortunes with nanoGPT's CPU configuration: Nabla writes its token
+    # streams as NPZ and PyTorch trains the same model on them, for the same iterations.
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        tokens = os.path.join(folder, "tokens.npz")
+        lines = nabla("language", "--export-data", tokens)
+        line = next(l for l in lines if l.get("benchmark") == "language")
+        peer = json_lines(run([sys.executable, os.path.join(here, "torch_gpt.py"), "--data", tokens,
+                               "--iterations", str(line["iterations"])], "peer torch_gpt.py"))[0]
+    emit("language", line["workload"], "iterations/s", line["iterations_per_s"], torch_version, peer["iterations_per_s"],
+         nabla_validation_loss=line["validation_loss"], peer_validation_loss=peer["validation_loss"],
+         nabla_peak_rss_mb=line["peak_rss_mb"], peer_peak_rss_mb=peer["peak_rss_mb"], peer_threads=peer["threads"])
+    generation = next(l for l in lines if l.get("benchmark") == "language-generation")
+    print(json.dumps({"suite": "language", **generation}), flush=True)
+
+
 for suite in options.suites:
     {"core": core, "optim": optim, "train": train, "classic": classic, "trust": trust, "compression": compression, "gan": gan,
-     "step": step, "rl": rl, "gnn": gnn}[suite]()
+     "step": step, "rl": rl, "gnn": gnn, "language": language}[suite]()
