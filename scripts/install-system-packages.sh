@@ -6,9 +6,10 @@
 #   zlib1g-dev                       gzip and deflate for NablaData and NablaViz (the CZlib target)
 #   python3-sklearn                  the classic small data sets (iris, wine, digits, ...) NablaClassic reads
 #   libturbojpeg0-dev                JPEG reading and writing for NablaData and the JPEG defence (the CTurboJPEG target)
+#   libbox2d-dev                     Box2D physics for NablaRL's LunarLander (the CBox2DShim target)
 set -euo pipefail
 
-packages=(libopenblas-dev liblapacke-dev dataset-fashion-mnist zlib1g-dev python3-sklearn libturbojpeg0-dev)
+packages=(libopenblas-dev liblapacke-dev dataset-fashion-mnist zlib1g-dev python3-sklearn libturbojpeg0-dev libbox2d-dev)
 
 if ! command -v dpkg >/dev/null 2>&1; then
   echo "install-system-packages: not a Debian system; install OpenBLAS and LAPACKE yourself (${packages[*]} on Debian)." >&2
