@@ -20,6 +20,7 @@ public enum LabRegistry {
         DistillationLab(),
         CartPoleLab(),
         DQNLab(),
+        PolicyGradientLab(),
     ]
 
     /// The lab called `name`; throws `LabError` listing the known names otherwise.
