@@ -48,8 +48,10 @@ let package = Package(
         .target(name: "NablaTrust", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaViz", "NablaClassic"]),
         // Graph neural networks: graphs, their builders and data sets, message-passing layers and readouts.
         .target(name: "NablaGraph", dependencies: ["Nabla", "NablaNN", "NablaData", "NablaClassic"]),
+        // Box2D 2.4 (Debian's libbox2d-dev, C++) behind a small C interface, for the Box2D environments.
+        .target(name: "CBox2DShim", linkerSettings: [.linkedLibrary("box2d")]),
         // Reinforcement learning: environments with Gymnasium's dynamics, vectorised copies and wrappers.
-        .target(name: "NablaRL", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaCheckpoint"]),
+        .target(name: "NablaRL", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaCheckpoint", "CBox2DShim"]),
         // Generative models' losses (VAE, GAN, WGAN-GP) and the Fréchet distance over LAPACK.
         .target(name: "NablaGenerative", dependencies: ["Nabla", "NablaNN", "NablaOptim", "CNablaBLAS"]),
         // Language: text corpora (fortunes), tokenisers, a GPT with causal self-attention, generation with a key/value cache.

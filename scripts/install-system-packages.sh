@@ -7,9 +7,10 @@
 #   python3-sklearn                  the classic small data sets (iris, wine, digits, ...) NablaClassic reads
 #   libturbojpeg0-dev                JPEG reading and writing for NablaData and the JPEG defence (the CTurboJPEG target)
 #   fortunes                         the text corpus (about 15,000 fortunes in 40 categories) of NablaLanguage, char-gpt and bench language
+#   libbox2d-dev                     Box2D physics for NablaRL's LunarLander (the CBox2DShim target)
 set -euo pipefail
 
-packages=(libopenblas-dev liblapacke-dev dataset-fashion-mnist zlib1g-dev python3-sklearn libturbojpeg0-dev fortunes)
+packages=(libopenblas-dev liblapacke-dev dataset-fashion-mnist zlib1g-dev python3-sklearn libturbojpeg0-dev fortunes libbox2d-dev)
 
 if ! command -v dpkg >/dev/null 2>&1; then
   echo "install-system-packages: not a Debian system; install OpenBLAS and LAPACKE yourself (${packages[*]} on Debian)." >&2

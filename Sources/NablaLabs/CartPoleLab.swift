@@ -49,56 +49,15 @@ public struct CartPoleLab: Lab {
     }
 
     public func run(_ context: LabContext) throws -> LabResult {
-        let algorithms = context.settings.text("algorithms").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        for algorithm in algorithms where !Algorithms.names.contains(algorithm) {
-            throw LabError("setting 'algorithms' names '\(algorithm)', which is not one of \(Algorithms.names.joined(separator: ", "))")
-        }
-        guard !algorithms.isEmpty, Set(algorithms).count == algorithms.count else {
-            throw LabError("setting 'algorithms' must name each algorithm at most once and at least one, got '\(context.settings.text("algorithms"))'")
-        }
-        let specification = try EnvironmentRegistry.specification(named: "CartPole-v1")
-        let threshold = specification.rewardThreshold ?? 475
-        let episodes = context.settings.integer("evaluation_episodes")
-        var rows: [[String]] = [], series: [LineChart.Series] = [], summary: [(key: String, value: Any)] = []
-        var best: (agent: any Agent, mean: Double, algorithm: String)?
-        for algorithm in algorithms {
-            let steps = context.settings.integer("\(algorithm)_steps")
+        let algorithms = try AlgorithmComparison.algorithms(context, allowed: Algorithms.names)
+        let comparison = AlgorithmComparison(specification: try EnvironmentRegistry.specification(named: "CartPole-v1")) { algorithm in
             var hyperParameters = Self.hyperParameters(algorithm)
             if algorithm == "dqn" { hyperParameters.append("hidden_sizes=\(context.settings.integer("dqn_hidden_units")),\(context.settings.integer("dqn_hidden_units"))") }
-            let agent = try Algorithms.make(algorithm, environment: specification, settings: hyperParameters, seed: context.seed)
-            let task = AgentTrainingTask(agent: agent, totalSteps: steps, chunk: context.settings.integer("chunk"))
-            let start = Date()
-            let outcome = try context.train(task, epochs: task.epochs, stage: algorithm)
-            guard outcome.isOver else { return .interrupted }
-            let seconds = Date().timeIntervalSince(start)
-            let returns = task.evaluationReturns(specification, episodes: episodes, seed: context.seed &+ 1_000_003)
-            let mean = returns.reduce(0, +) / Double(returns.count)
-            let solvedAt = task.stepsToReach(threshold)
-            context.log(String(format: "%@: %d steps, greedy mean return %.1f over %d episodes, training mean reached %.0f at %@",
-                               algorithm, agent.steps, mean, episodes, threshold, solvedAt.map(String.init) ?? "never"))
-            rows.append([algorithm, "\(agent.steps)", solvedAt.map { "\($0)" } ?? "not reached",
-                         task.recentMeanReturn.map { String(format: "%.1f", $0) } ?? "-", String(format: "%.1f", mean),
-                         String(format: "%.0f", seconds)])
-            let points = task.curve.filter { $0.meanReturn != nil }
-            series.append(.init(name: algorithm, x: points.map { Double($0.steps) }, y: points.map { $0.meanReturn! }))
-            summary += [("\(algorithm)_evaluation_return", mean), ("\(algorithm)_steps_to_solve", solvedAt ?? -1), ("\(algorithm)_steps", agent.steps)]
-            if best == nil || mean > best!.mean { best = (agent, mean, algorithm) }
+            return hyperParameters
         }
-        var sections: [ReportSection] = [
-            .lineChart("Training return by algorithm", xLabel: "environment steps", yLabel: "mean return (latest 100 episodes)", series: series,
-                       caption: "The running mean of the latest 100 training episodes (exploring, so below the greedy policy's). Gymnasium counts 475 as solved."),
-            .table("Steps to solve", headers: ["algorithm", "steps", "training mean ≥ \(Int(threshold)) at", "final training mean",
-                                               "greedy return (\(episodes) episodes)", "seconds"], rows: rows,
-                   caption: "Steps to solve at the resolution of the curve's points; seconds include evaluation-free training only."),
-        ]
-        if let best {
-            let (frames, episodeReturn) = AgentTrainingTask.episodeFrames(best.agent, specification, seed: context.seed &+ 7,
-                                                                          stride: context.settings.integer("animation_stride"))
-            if !frames.isEmpty {
-                sections.append(.animation("One greedy episode of \(best.algorithm)", frames: frames,
-                                           frameSeconds: Double(context.settings.integer("animation_stride")) / 50,
-                                           caption: String(format: "Return %.0f; every %dth step drawn.", episodeReturn, context.settings.integer("animation_stride"))))
-            }
+        guard let (summary, sections) = try comparison.run(context, algorithms: algorithms, curveCaption:
+            "The running mean of the latest 100 training episodes (exploring, so below the greedy policy's). Gymnasium counts 475 as solved.") else {
+            return .interrupted
         }
         let headline = summary.first { $0.key == "ppo_evaluation_return" }?.value as? Double ?? .nan
         return LabResult(headline: headline, summary: summary, sections: sections)

@@ -20,6 +20,7 @@ public enum LabRegistry {
         DistillationLab(),
         CartPoleLab(),
         DQNLab(),
+        PolicyGradientLab(),
         CharGPTLab(),
     ]
 

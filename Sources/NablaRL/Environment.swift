@@ -33,6 +33,15 @@ public protocol Environment: AnyObject {
     func reset(generator: RandomGenerator) -> [Float]
     /// Advances one step. Environments never truncate on their own: `TimeLimit` does.
     func step(_ action: Action) -> Transition
+    /// What drawing the current moment needs (`state`, unless the environment's state holds more than that).
+    var frameState: [Double] { get }
+    /// Whether `savedState` has the form of this environment's `state` (same length, unless it says otherwise).
+    func accepts(savedState: [Double]) -> Bool
+}
+
+extension Environment {
+    public var frameState: [Double] { state }
+    public func accepts(savedState: [Double]) -> Bool { savedState.count == state.count }
 }
 
 extension RandomGenerator {

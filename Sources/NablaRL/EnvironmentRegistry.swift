@@ -20,6 +20,9 @@ public enum EnvironmentRegistry {
         EnvironmentSpecification(name: "MountainCar-v0", maximumEpisodeSteps: 200, rewardThreshold: -110, build: { MountainCar() }),
         EnvironmentSpecification(name: "MountainCarContinuous-v0", maximumEpisodeSteps: 999, rewardThreshold: 90, build: { ContinuousMountainCar() }),
         EnvironmentSpecification(name: "Pendulum-v1", maximumEpisodeSteps: 200, rewardThreshold: nil, build: { Pendulum() }),
+        EnvironmentSpecification(name: "LunarLander-v3", maximumEpisodeSteps: 1000, rewardThreshold: 200, build: { LunarLander() }),
+        EnvironmentSpecification(name: "LunarLanderContinuous-v3", maximumEpisodeSteps: 1000, rewardThreshold: 200,
+                                 build: { LunarLander(continuous: true) }),
     ]
 
     /// The specification named `name` (exact Gymnasium id, or the same ignoring case).

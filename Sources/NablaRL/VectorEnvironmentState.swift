@@ -31,7 +31,7 @@ extension VectorEnvironment {
         guard saved.states.count == count, saved.elapsedSteps.count == count, saved.episodeReturns.count == count,
               saved.episodeLengths.count == count, saved.observations.count == count * observationDimension,
               saved.finishedReturns.count == saved.finishedLengths.count,
-              zip(saved.states, copies).allSatisfy({ $0.count == $1.state.count }),
+              zip(saved.states, copies).allSatisfy({ $1.accepts(savedState: $0) }),
               saved.generator.count == 4, saved.generator.contains(where: { $0 != 0 }) else {
             throw EnvironmentStateError(description: "the saved environment state does not fit \(count) copies of \(copies[0].name)")
         }

@@ -4,7 +4,7 @@ import NablaCheckpoint
 import Testing
 @testable import NablaLabs
 
-/// The cartpole and dqn labs: tiny runs go through every part, and a run stopped inside a later stage
+/// The cartpole, dqn and policy-gradient labs: tiny runs go through every part, and a run stopped inside a later stage
 /// and resumed ends with the same parameters, replay memory and headline, bit for bit, as a whole run.
 @Suite struct ReinforcementLearningLabTests {
     static func run(_ lab: any Lab, _ folder: URL, stop: Int? = nil, resume: Bool = false, extra: [String] = []) throws -> LabRunSummary {
@@ -29,6 +29,9 @@ import Testing
     @Test func cartPoleStoppedAndResumedMatchesAWholeRun() throws { try Self.checkResume(CartPoleLab()) }
 
     @Test func dqnStoppedAndResumedMatchesAWholeRun() throws { try Self.checkResume(DQNLab()) }
+
+    /// LunarLander's Box2D worlds are rebuilt from their recipe states on resume.
+    @Test func policyGradientStoppedAndResumedMatchesAWholeRun() throws { try Self.checkResume(PolicyGradientLab()) }
 
     static func checkResume(_ lab: any Lab) throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-\(lab.name)-resume-\(UUID().uuidString)")

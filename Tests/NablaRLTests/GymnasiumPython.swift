@@ -11,8 +11,8 @@ enum GymnasiumPython {
 
     /// Runs `script` with `input` as its standard input and returns its standard output; throws with
     /// everything it printed when it exits non-zero.
-    static func run(script: String, input: Data) throws -> Data {
-        let python = try required()
+    static func run(script: String, input: Data, python chosen: String? = nil) throws -> Data {
+        let python = try chosen ?? required()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, "-c", script]

@@ -4,7 +4,7 @@ import NablaViz
 /// An environment that can draw a state as a frame, in Gymnasium's picture (its geometry and colours)
 /// at half its 600×400 size so episode animations stay small.
 public protocol Drawable {
-    /// The frame for `state` (Gymnasium's layout, as `Environment.state`).
+    /// The frame for `state` (Gymnasium's layout, as `Environment.frameState`).
     func frame(of state: [Double]) -> Canvas
 }
 
@@ -25,7 +25,7 @@ struct FrameGeometry {
 extension Environment {
     /// The current state drawn, or nil for an environment (or wrapper chain) that cannot draw.
     public func renderFrame() -> Canvas? {
-        (innermost as? Drawable)?.frame(of: state)
+        (innermost as? Drawable)?.frame(of: frameState)
     }
 
     /// The environment under all wrappers.
@@ -40,7 +40,7 @@ extension Environment {
     }
 }
 
-/// Turns a list of states into an animated PNG (Gymnasium's render_fps: 50 for CartPole, 15 for Acrobot,
+/// Turns a list of states into an animated PNG (Gymnasium's render_fps: 50 for CartPole and LunarLander, 15 for Acrobot,
 /// 30 for the others, given as `framesPerSecond`).
 public enum EpisodeAnimation {
     public static func make(_ environment: Environment, states: [[Double]], framesPerSecond: Double? = nil, every stride: Int = 1) -> AnimatedPNG? {
@@ -50,9 +50,10 @@ public enum EpisodeAnimation {
         return AnimatedPNG(frames: chosen.map { drawable.frame(of: $0) }, delay: Double(max(1, stride)) / rate)
     }
 
-    static func defaultRate(_ name: String) -> Double {
+    /// Gymnasium's `render_fps` for the environment named `name`.
+    public static func defaultRate(_ name: String) -> Double {
         switch name {
-        case "CartPole-v1": return 50
+        case "CartPole-v1", "LunarLander-v3", "LunarLanderContinuous-v3": return 50
         case "Acrobot-v1": return 15
         default: return 30
         }

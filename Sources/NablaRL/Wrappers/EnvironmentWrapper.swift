@@ -13,4 +13,6 @@ extension EnvironmentWrapper {
         set { wrapped.state = newValue }
     }
     public var observation: [Float] { wrapped.observation }
+    public var frameState: [Double] { wrapped.frameState }
+    public func accepts(savedState: [Double]) -> Bool { wrapped.accepts(savedState: savedState) }
 }

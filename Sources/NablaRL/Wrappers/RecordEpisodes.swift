@@ -1,6 +1,6 @@
 import Nabla
 
-/// Keeps each episode's return, length and (optionally) its dynamics states, so an episode can be
+/// Keeps each episode's return, length and (optionally) its states as drawn (`frameState`), so an episode can be
 /// scored and drawn afterwards (Gymnasium's `RecordEpisodeStatistics` plus the frames of `RecordVideo`,
 /// kept as states: drawing them later costs nothing while training).
 public final class RecordEpisodes: EnvironmentWrapper {
@@ -23,7 +23,7 @@ public final class RecordEpisodes: EnvironmentWrapper {
         let observation = wrapped.reset(generator: generator)
         currentReturn = 0
         currentLength = 0
-        currentStates = keepStates ? [wrapped.state] : []
+        currentStates = keepStates ? [wrapped.frameState] : []
         return observation
     }
 
@@ -31,7 +31,7 @@ public final class RecordEpisodes: EnvironmentWrapper {
         let transition = wrapped.step(action)
         currentReturn += transition.reward
         currentLength += 1
-        if keepStates { currentStates.append(wrapped.state) }
+        if keepStates { currentStates.append(wrapped.frameState) }
         if transition.done {
             returns.append(currentReturn)
             lengths.append(currentLength)
