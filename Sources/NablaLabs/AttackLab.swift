@@ -157,8 +157,8 @@ public struct AttackLab: Lab {
             rows.append([label, String(format: "%.3f", result.cleanAccuracy), String(format: "%.3f", result.adversarialAccuracy),
                          String(format: "%.3f", result.successRate), String(format: "%.0f", result.meanQueries ?? 0),
                          String(format: "%.3f", result.meanL2Distance), String(format: "%.1f", result.seconds)])
-            summary.append(("\(attack.name)\(index == 2 ? "3" : "")_accuracy", result.adversarialAccuracy))
-            summary.append(("\(attack.name)\(index == 2 ? "3" : "")_mean_queries", result.meanQueries ?? 0))
+            summary.append((key: "\(attack.name)\(index == 2 ? "3" : "")_accuracy", value: result.adversarialAccuracy))
+            summary.append((key: "\(attack.name)\(index == 2 ? "3" : "")_mean_queries", value: result.meanQueries ?? 0))
             context.log("\(label): accuracy \(String(format: "%.4f", result.adversarialAccuracy)), "
                         + "\(String(format: "%.0f", result.meanQueries ?? 0)) queries per image (\(count) images, \(String(format: "%.1f", result.seconds)) s)")
             guard index < 2, let kept = result.keptAdversarial else { continue }

@@ -33,7 +33,7 @@ public struct ActivationMaximization: Sendable {
     public var blurEvery: Int
     public var blurSigma: Float
 
-    public init(steps: Int = 200, stepSize: Float = 0.02, totalVariationWeight: Float = 0.5, l2Weight: Float = 0.05,
+    public init(steps: Int = 200, stepSize: Float = 0.02, totalVariationWeight: Float = 0.005, l2Weight: Float = 0.01,
                 blurEvery: Int = 8, blurSigma: Float = 0.5) {
         precondition(steps >= 0 && stepSize >= 0 && totalVariationWeight >= 0 && l2Weight >= 0 && blurEvery >= 0 && blurSigma > 0,
                      "ActivationMaximization: steps, step size, weights and blur interval must not be negative, blur sigma must be positive")

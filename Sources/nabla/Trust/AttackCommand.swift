@@ -21,13 +21,13 @@ struct AttackCommand: ParsableCommand {
         bim (I-FGSM), pgd (random start), mifgsm (momentum), dim (diverse inputs), cw (Carlini-Wagner L2: --steps, \
         --confidence, --c, --learning-rate) and deepfool (--steps, --overshoot); --epsilon bounds the gradient \
         attacks. universal fits one perturbation for all images on --fit-count training images (--steps passes, \
-default 5) and applies it to the test images; simba (black box, --epsilon per pixel, default 0.2; --steps pixels \
-tried, default 784) and onepixel (differential evolution: --pixels, --population, --steps generations, default 30) \
-see only probabilities and report queries per image. --defence NAME (jpeg-Q, bits-B, median-K, gauss-S, \
-resize-pad-R) puts an input transformation in front of the model and attacks the defended pipeline, passing \
-gradients through it as --defence-gradient says (bpda: identity backward, the adaptive attack; own: the \
-transformation's own gradient); against a random defence gradient attacks average --eot-samples gradients. \
-Writes RUN_DIR/attack-METHOD.png (or --output): originals, perturbations (amplified), adversarials.
+        default 5) and applies it to the test images; simba (black box, --epsilon per pixel, default 0.2; --steps pixels \
+        tried, default 784) and onepixel (differential evolution: --pixels, --population, --steps generations, default 30) \
+        see only probabilities and report queries per image. --defence NAME (jpeg-Q, bits-B, median-K, gauss-S, \
+        resize-pad-R) puts an input transformation in front of the model and attacks the defended pipeline, passing \
+        gradients through it as --defence-gradient says (bpda: identity backward, the adaptive attack; own: the \
+        transformation's own gradient); against a random defence gradient attacks average --eot-samples gradients. \
+        Writes RUN_DIR/attack-METHOD.png (or --output): originals, perturbations (amplified), adversarials.
         """
     )
 
