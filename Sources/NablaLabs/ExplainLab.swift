@@ -162,9 +162,9 @@ public struct ExplainLab: Lab {
     }
 
     /// Activation maximisation: a picture for each class's logit and for eight filters of the second
-    /// convolution, each captioned with whether the network classifies the class picture as its class.
+    /// convolution (before its ReLU, which would give a filter silent on grey no gradient to start from), each captioned with whether the network classifies the class picture as its class.
     func maximizationSection(_ classifier: PixelClassifier, steps: Int, context: LabContext) throws -> (section: ReportSection, recognised: Int) {
-        let objectives: [ActivationMaximization.Objective] = (0..<10).map { .classScore($0) } + (0..<8).map { .filter(layer: 4, channel: $0) }
+        let objectives: [ActivationMaximization.Objective] = (0..<10).map { .classScore($0) } + (0..<8).map { .filter(layer: 3, channel: $0) }
         let search = ActivationMaximization(steps: steps)
         let (pictures, _) = try search.images(classifier, objectives: objectives, imageShape: [1, 28, 28], generator: context.generator(stream: 4))
         let predicted = classifier.predictions(pictures)
@@ -178,6 +178,6 @@ public struct ExplainLab: Lab {
         return (.figure("Activation maximisation: the input each class score and filter responds to most", grid,
                         caption: "\(steps) steps of normalised gradient ascent from grey, total-variation and L2 penalties, a blur every "
                             + "\(search.blurEvery) steps. Top row: the ten class logits (red: the network classifies the picture otherwise); "
-                            + "bottom: the mean activation of eight channels of conv2 + ReLU."), recognised)
+                            + "bottom: the summed response of eight channels of conv2 (before the ReLU)."), recognised)
     }
 }

@@ -21,7 +21,7 @@ public struct ActivationMaximization: Sendable {
     public enum Objective: Equatable, Sendable {
         /// The logit of a class.
         case classScore(Int)
-        /// The mean activation of channel `channel` after layer `layer` of the model's `Sequential`.
+        /// The activation of channel `channel` after layer `layer` of the model's `Sequential`, summed over positions.
         case filter(layer: Int, channel: Int)
     }
 
@@ -112,7 +112,9 @@ public struct ActivationMaximization: Sendable {
         for layer in layers.sorted() {
             let model = classifier.model as! Sequential
             var output = Sequential(Array(model.layers[0...layer]))(classifier.normalized(x))
-            if output.rank == 4 { output = output.mean(axes: [2, 3]) }
+            // Summed over positions rather than averaged: the mean of a 14×14 map has a gradient ~200 times
+            // smaller than a logit's, which the regularisers then drown (the pictures stayed grey).
+            if output.rank == 4 { output = output.mean(axes: [2, 3]) * Float(output.shape[2] * output.shape[3]) }
             total = total + picked(output) { objective in
                 if case .filter(layer, let channel) = objective { return channel } else { return nil }
             }

@@ -110,7 +110,8 @@ public struct SimBA: QueryCountingAttack {
 /// by differential evolution — no gradient, only the output probabilities. A candidate is
 /// (row, column, value per channel) per changed pixel; each generation every candidate `a` meets a trial
 /// `b + F·(c − d)` from three other random members (DE/rand/1, F = 0.5 as in the paper) and the better of
-/// the two stays. The search stops at the first candidate that fools the network.
+/// the two stays. The search stops at the first candidate that fools the network; an image already
+/// misclassified is left unchanged.
 public struct OnePixelAttack: QueryCountingAttack {
     public let name = "onepixel"
     public var pixels: Int
@@ -147,7 +148,11 @@ public struct OnePixelAttack: QueryCountingAttack {
             }
             return image
         }
+        // An image the network already gets wrong (or puts in the target class) is left as it is: one query.
+        let (_, alreadyFooled) = oracle.scores(original, owners: Array(labels.indices), imageShape: shape)
         for n in labels.indices {
+            queries[n] = 1
+            if alreadyFooled[n] { continue }
             var population = (0..<populationSize).flatMap { _ in
                 (0..<pixels).flatMap { _ in
                     [generator.nextUnitFloat() * Float(height - 1), generator.nextUnitFloat() * Float(width - 1)]
