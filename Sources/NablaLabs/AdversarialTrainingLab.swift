@@ -32,9 +32,9 @@ public struct AdversarialTrainingLab: Lab {
     public var settings: [LabSetting] {
         [.integer("standard_epochs", 1, in: 1...100, "epochs of the standard (clean) network"),
          .integer("fgsm_epochs", 3, quick: 1, in: 1...100, "epochs of fast FGSM adversarial training (random start, step 1.25 eps)"),
-         .integer("pgd_epochs", 2, quick: 1, in: 1...100, "epochs of PGD adversarial training"),
+         .integer("pgd_epochs", 4, quick: 1, in: 1...100, "epochs of PGD adversarial training"),
          .integer("pgd_training_steps", 3, in: 1...100, "PGD steps per training batch (step size 2.5 eps / steps)"),
-         .integer("training_examples", 30_000, quick: 3_000, in: 0...60_000, "train on only this many images (0: all 60,000)"),
+         .integer("training_examples", 0, quick: 3_000, in: 0...60_000, "train on only this many images (0: all 60,000)"),
          .integer("robust_examples", 500, quick: 100, in: 1...10_000, "test images the clean and robust accuracy are measured on after each epoch"),
          .integer("defence_examples", 300, quick: 50, in: 1...10_000, "test images each input defence is attacked on"),
          .integer("eot_samples", 8, quick: 4, in: 1...100, "gradients averaged per step against the random defence (EOT)"),

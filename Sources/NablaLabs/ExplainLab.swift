@@ -35,39 +35,20 @@ public struct ExplainLab: Lab {
          .integer("ig_steps", 50, quick: 32, in: 2...1000, "path points of integrated gradients"),
          .integer("probe_training", 3000, quick: 1000, in: 20...60_000, "training images the linear probes are fitted on"),
          .integer("probe_test", 1000, quick: 500, in: 10...10_000, "test images the linear probes are scored on"),
-         .integer("embedded_points", 1000, quick: 300, in: 10...5000, "test images drawn by PCA and t-SNE")]
+         .integer("embedded_points", 1000, quick: 300, in: 10...5000, "test images drawn by PCA and t-SNE"),
+         .integer("maximization_steps", 200, quick: 100, in: 1...10_000, "gradient-ascent steps of activation maximisation")]
     }
 
     public var tinySettings: [String] {
         ["epochs=1", "training_examples=96", "explained_images=2", "surrogate_samples=20", "ig_steps=4",
-         "probe_training=40", "probe_test=20", "embedded_points=30"]
+         "probe_training=40", "probe_test=20", "embedded_points=30", "maximization_steps=3"]
     }
 
     public func run(_ context: LabContext) throws -> LabResult {
         let settings = context.settings
-        let generator = RandomGenerator(seed: context.seed)
-        var training: any Dataset = try FashionDataCache.shared.load(.training, folder: context.dataFolder)
-        let test = try FashionDataCache.shared.load(.test, folder: context.dataFolder)
-        if settings.integer("training_examples") > 0 {
-            training = DatasetSubset(base: training, indices: Array(0..<min(settings.integer("training_examples"), training.count)))
-        }
-        let model = FashionArchitecture.cnn.makeModel(generator)
-        let optimizer = OptimizerKind.adam.make(model.parameters(), learningRate: 1e-3)
-        let loader = DataLoader(training, batchSize: 64, shuffle: true, generator: generator)
-        let epochs = settings.integer("epochs")
-        let scheduler = LearningRateScheduleKind.cosine.makeScheduler(optimizer, totalSteps: loader.batchCount * epochs)
-        let normalization = Normalize(mean: [FashionMNIST.mean], standardDeviation: [FashionMNIST.standardDeviation])
-        let task = ClassificationTask(model: model, optimizer: optimizer, scheduler: scheduler, loader: loader, dataGenerator: generator,
-                                      inputTransform: normalization)
-        if !context.isResuming {
-            try context.recordConfiguration([
-                "model": "the plain CNN of nabla train fashion-cnn", "parameters": model.parameterCount(),
-                "input_normalization": ["pixel_scale": "value / 255", "mean": Double(FashionMNIST.mean),
-                                        "standard_deviation": Double(FashionMNIST.standardDeviation)]])
-        }
-        let outcome = try context.train(task, epochs: epochs, stage: "cnn")
-        guard outcome.isOver else { return .interrupted }
-        let classifier = PixelClassifier(model: model, mean: [FashionMNIST.mean], standardDeviation: [FashionMNIST.standardDeviation], classCount: 10)
+        guard let cnn = try LabFashionCNN.train(context, epochs: settings.integer("epochs"),
+                                                trainingExamples: settings.integer("training_examples")) else { return .interrupted }
+        let (classifier, training, test, outcome) = (cnn.classifier, cnn.training, cnn.test, cnn.outcome)
 
         // The first test image of each of the first classes met.
         var chosen: [Int] = [], seen: Set<Int> = []
@@ -136,6 +117,7 @@ public struct ExplainLab: Lab {
                                              classNames: FashionMNIST.classNames), title))
             }
         }
+        let maximized = try maximizationSection(classifier, steps: settings.integer("maximization_steps"), context: context)
         let lastHidden = probes.first { $0.layer == 8 }?.accuracy ?? .nan
         let pixels = probes.first { $0.layer == -1 }?.accuracy ?? .nan
         let sections: [ReportSection] = [
@@ -152,6 +134,7 @@ public struct ExplainLab: Lab {
                            + ". Logistic regression on standardised features of \(probeTrainingCount) training images, scored on \(probeTestCount) test images."),
             .table("Linear probes", headers: ["layer", "features", "test accuracy"],
                    rows: probes.map { [$0.name, "\($0.featureCount)", String(format: "%.3f", $0.accuracy)] }),
+            maximized.section,
             ReportSection(title: "The test images' features in two dimensions", caption: "\(embeddedCount) test images coloured by class.",
                           content: .figures(scatters)),
             .text("What to look for", """
@@ -164,12 +147,37 @@ public struct ExplainLab: Lab {
                 The probes show the classes becoming linearly separable layer by layer: the raw pixels already give a \
                 decent linear classifier on Fashion-MNIST, and the last hidden layer gives a better one. t-SNE of the last \
                 hidden layer separates the classes that PCA of the pixels mixes (shirts, pullovers and coats stay close).
+
+                Activation maximisation shows what each class's score and each filter respond to: class pictures carry the \
+                garment's outline (trouser legs, sleeves, the sole of a shoe) drawn in strokes, not a photograph, and the \
+                second convolution's filters respond to oriented edges and textures repeated across the image.
                 """)]
         return LabResult(headline: lastHidden,
                          summary: [("pixel_probe_accuracy", pixels), ("test_accuracy_on_probe_images", classifier.accuracy(probeTest.inputs, labels: probeTest.labels.scalars)),
                                    ("ig_largest_completeness_error", completeness.max() ?? .nan),
+                                   ("maximized_classes_recognised", maximized.recognised),
                                    ("probe_accuracies", Dictionary(uniqueKeysWithValues: probes.map { ($0.name, $0.accuracy) })),
                                    ("training_seconds", outcome.state.trainingSeconds)],
                          sections: sections)
+    }
+
+    /// Activation maximisation: a picture for each class's logit and for eight filters of the second
+    /// convolution (before its ReLU, which would give a filter silent on grey no gradient to start from), each captioned with whether the network classifies the class picture as its class.
+    func maximizationSection(_ classifier: PixelClassifier, steps: Int, context: LabContext) throws -> (section: ReportSection, recognised: Int) {
+        let objectives: [ActivationMaximization.Objective] = (0..<10).map { .classScore($0) } + (0..<8).map { .filter(layer: 3, channel: $0) }
+        let search = ActivationMaximization(steps: steps)
+        let (pictures, _) = try search.images(classifier, objectives: objectives, imageShape: [1, 28, 28], generator: context.generator(stream: 4))
+        let predicted = classifier.predictions(pictures)
+        let recognised = (0..<10).filter { predicted[$0] == $0 }.count
+        context.log("activation maximisation: \(recognised) of 10 class pictures classified as their class")
+        var captions = (0..<10).map { ImageCaption([FashionMNIST.classNames[$0], "pred \(FashionMNIST.classNames[predicted[$0]])"],
+                                                   isHighlighted: predicted[$0] != $0) }
+        captions += (0..<8).map { ImageCaption(["conv2 filter \($0)"]) }
+        let grid = ImageGrid(images: Canvas.images(fromBatch: pictures), captions: captions, columns: 10, upscale: 4,
+                             title: "what each class and filter looks for")
+        return (.figure("Activation maximisation: the input each class score and filter responds to most", grid,
+                        caption: "\(steps) steps of normalised gradient ascent from grey, total-variation and L2 penalties, a blur every "
+                            + "\(search.blurEvery) steps. Top row: the ten class logits (red: the network classifies the picture otherwise); "
+                            + "bottom: the summed response of eight channels of conv2 (before the ReLU)."), recognised)
     }
 }

@@ -13,6 +13,8 @@ public struct AttackEvaluation {
     public let meanLinfDistance: Double
     public let meanL2Distance: Double
     public let seconds: Double
+    /// Classifier queries per image of a black-box attack (SimBA, one-pixel), nil for the others.
+    public let meanQueries: Double?
     /// Clean and adversarial predictions, per image.
     public let cleanPredictions: [Int]
     public let adversarialPredictions: [Int]
@@ -36,13 +38,21 @@ public struct AttackEvaluation {
         var adversarialPredictions: [Int] = [], cleanPredictions: [Int] = []
         var kept: [Tensor] = []
         var linf = 0.0, l2 = 0.0
+        var queries: Int?
         for (batchIndex, batch) in images.split(size: batchSize, axis: 0).enumerated() {
             let offset = batchIndex * batchSize
             let range = offset..<(offset + batch.shape[0])
             let batchLabels = Array(labels[range])
             let batchGoal: AttackGoal = goal.targets.map { .targeted(Array($0[range])) } ?? .untargeted
             cleanPredictions += classifier.predictions(batch)
-            let adversarial = attack.perturb(classifier, images: batch, labels: batchLabels, goal: batchGoal, generator: generator)
+            let adversarial: Tensor
+            if let counting = attack as? any QueryCountingAttack {
+                let result = counting.perturbCountingQueries(classifier, images: batch, labels: batchLabels, goal: batchGoal, generator: generator)
+                adversarial = result.adversarial
+                queries = (queries ?? 0) + result.queries.reduce(0, +)
+            } else {
+                adversarial = attack.perturb(classifier, images: batch, labels: batchLabels, goal: batchGoal, generator: generator)
+            }
             adversarialPredictions += classifier.predictions(adversarial)
             withoutGradients {
                 let change = adversarial - batch
@@ -63,7 +73,7 @@ public struct AttackEvaluation {
             adversarialAccuracy: share(zip(adversarialPredictions, labels).filter { $0 == $1 }.count),
             successRate: share(successes),
             meanLinfDistance: count == 0 ? 0 : linf / Double(count), meanL2Distance: count == 0 ? 0 : l2 / Double(count),
-            seconds: seconds, cleanPredictions: cleanPredictions, adversarialPredictions: adversarialPredictions,
+            seconds: seconds, meanQueries: queries.map { count == 0 ? 0 : Double($0) / Double(count) }, cleanPredictions: cleanPredictions, adversarialPredictions: adversarialPredictions,
             keptAdversarial: kept.isEmpty ? nil : Tensor.concat(kept, axis: 0).contiguous())
     }
 }

@@ -35,6 +35,31 @@ import Testing
         #expect(pgd.name == "pgd")
     }
 
+    @Test func refusesBadDefencesAndBlackBoxSettings() {
+        #expect(refusal(["--method", "pgd", "--epsilon", "0.1", "--defence", "jpeg-101"])?.contains("--defence: unknown defence 'jpeg-101'") == true)
+        #expect(refusal(["--method", "pgd", "--epsilon", "0.1", "--defence", "blur"])?.contains("jpeg-Q") == true)
+        #expect(refusal(["--method", "pgd", "--epsilon", "0.1", "--defence-gradient", "bpda"])?.contains("needs --defence") == true)
+        #expect(refusal(["--method", "pgd", "--epsilon", "0.1", "--defence", "bits-3", "--defence-gradient", "zero"])?.contains("choose bpda or own") == true)
+        #expect(refusal(["--method", "universal"])?.contains("needs --epsilon") == true)
+        #expect(refusal(["--method", "universal", "--epsilon", "0.1", "--fit-count", "0"])?.contains("--fit-count") == true)
+        #expect(refusal(["--method", "onepixel", "--pixels", "0"])?.contains("--pixels") == true)
+        #expect(refusal(["--method", "onepixel", "--population", "3"])?.contains("--population") == true)
+        #expect(refusal(["--method", "simba", "--epsilon", "-1"])?.contains("--epsilon") == true)
+        #expect(refusal(["--method", "simba"]) == nil)
+        #expect(refusal(["--method", "pgd", "--epsilon", "0.1", "--defence", "resize-pad-0.8", "--defence-gradient", "own"]) == nil)
+    }
+
+    @Test func blackBoxAndDefendedAttacksFollowTheOptions() throws {
+        let simba = try AttackCommand.parse(["runs/x", "--method", "simba", "--steps", "100"])
+        #expect(simba.describe(simba.makeAttack()) == "simba eps 0.2, up to 100 pixels")
+        let onePixel = try AttackCommand.parse(["runs/x", "--method", "onepixel", "--pixels", "3", "--population", "40", "--steps", "5"])
+        #expect(onePixel.describe(onePixel.makeAttack()) == "onepixel 3 pixels, population 40, 5 generations")
+        let eot = try AttackCommand.parse(["runs/x", "--method", "pgd", "--epsilon", "0.1", "--defence", "resize-pad-0.8", "--eot-samples", "4"])
+        #expect(eot.describe(eot.makeAttack()) == "pgd linf eps 0.1, 20 steps of 0.025, random start, EOT over 4 draws")
+        let plain = try AttackCommand.parse(["runs/x", "--method", "pgd", "--epsilon", "0.1", "--defence", "jpeg-75"])
+        #expect(plain.describe(plain.makeAttack()) == "pgd linf eps 0.1, 20 steps of 0.025, random start")
+    }
+
     @Test func aFolderWithoutAClassifierFails() throws {
         let command = try AttackCommand.parse([NSTemporaryDirectory(), "--method", "fgsm", "--epsilon", "0.1"])
         #expect(throws: ExitCode.self) { try command.run() }

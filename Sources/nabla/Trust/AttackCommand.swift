@@ -9,7 +9,9 @@ import NablaTrust
 /// run trained, on the first N test images, prints clean and adversarial accuracy and writes a grid of
 /// originals, amplified perturbations and adversarial images.
 struct AttackCommand: ParsableCommand {
-    static let methods = ["fgsm", "bim", "pgd", "mifgsm", "dim", "cw", "deepfool"]
+    static let methods = ["fgsm", "bim", "pgd", "mifgsm", "dim", "cw", "deepfool", "universal", "simba", "onepixel"]
+    /// The methods that take no --epsilon (simba's defaults to 0.2 per pixel).
+    static let methodsWithoutBudget = ["cw", "deepfool", "simba", "onepixel"]
 
     static let configuration = CommandConfiguration(
         commandName: "attack",
@@ -18,7 +20,14 @@ struct AttackCommand: ParsableCommand {
         Pixels are in [0, 1]; the model's own input normalisation (config.json) is applied inside. Methods: fgsm, \
         bim (I-FGSM), pgd (random start), mifgsm (momentum), dim (diverse inputs), cw (Carlini-Wagner L2: --steps, \
         --confidence, --c, --learning-rate) and deepfool (--steps, --overshoot); --epsilon bounds the gradient \
-        attacks. Writes RUN_DIR/attack-METHOD.png (or --output): originals, perturbations (amplified), adversarials.
+        attacks. universal fits one perturbation for all images on --fit-count training images (--steps passes, \
+        default 5) and applies it to the test images; simba (black box, --epsilon per pixel, default 0.2; --steps pixels \
+        tried, default 784) and onepixel (differential evolution: --pixels, --population, --steps generations, default 30) \
+        see only probabilities and report queries per image. --defence NAME (jpeg-Q, bits-B, median-K, gauss-S, \
+        resize-pad-R) puts an input transformation in front of the model and attacks the defended pipeline, passing \
+        gradients through it as --defence-gradient says (bpda: identity backward, the adaptive attack; own: the \
+        transformation's own gradient); against a random defence gradient attacks average --eot-samples gradients. \
+        Writes RUN_DIR/attack-METHOD.png (or --output): originals, perturbations (amplified), adversarials.
         """
     )
 
@@ -37,6 +46,12 @@ struct AttackCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "cw: confidence margin κ.") var confidence = 0.0
     @Option(parsing: .unconditional, help: "cw: Adam's learning rate.") var learningRate = 0.01
     @Option(parsing: .unconditional, help: "deepfool: overshoot.") var overshoot = 0.02
+    @Option(parsing: .unconditional, help: "universal: training images the perturbation is fitted on.") var fitCount = 1000
+    @Option(parsing: .unconditional, help: "onepixel: pixels changed per image.") var pixels = 1
+    @Option(parsing: .unconditional, help: "onepixel: candidates per generation.") var population = 100
+    @Option(help: "Attack the model behind this input defence: jpeg-Q, bits-B, median-K, gauss-S or resize-pad-R.") var defence: String?
+    @Option(help: "With --defence: bpda (identity gradient through the defence, the adaptive attack) or own.") var defenceGradient: String?
+    @Option(parsing: .unconditional, help: "With a random --defence: gradients averaged per step (EOT).") var eotSamples = 8
     @Option(parsing: .unconditional, help: "Seed of the random start and input diversity.") var seed: UInt64 = 0
     @Option(help: "Where to write the grid PNG (default RUN_DIR/attack-METHOD.png).") var output: String?
     @Option(help: "Folder holding the Fashion-MNIST files (default $NABLA_FASHION_MNIST or /usr/share/datasets/fashion-mnist).")
@@ -47,7 +62,7 @@ struct AttackCommand: ParsableCommand {
         guard Self.methods.contains(method) else { throw ValidationError("unknown --method '\(method)'; choose one of: \(Self.methods.joined(separator: ", "))") }
         guard PerturbationNorm(rawValue: norm) != nil else { throw ValidationError("unknown --norm '\(norm)'; choose linf or l2") }
         if let epsilon, !(epsilon >= 0 && epsilon.isFinite) { throw ValidationError("--epsilon must be a finite number ≥ 0, not \(epsilon)") }
-        if epsilon == nil && !["cw", "deepfool"].contains(method) { throw ValidationError("--method \(method) needs --epsilon (for example --epsilon 0.1)") }
+        if epsilon == nil && !Self.methodsWithoutBudget.contains(method) { throw ValidationError("--method \(method) needs --epsilon (for example --epsilon 0.1)") }
         if let steps, steps < 1 || steps > 100_000 { throw ValidationError("--steps must lie in 1...100000, not \(steps)") }
         if let stepSize, !(stepSize > 0 && stepSize.isFinite) { throw ValidationError("--step-size must be a finite number > 0, not \(stepSize)") }
         if let target, !(0..<10).contains(target) { throw ValidationError("--target \(target) is out of range; the classes are 0...9") }
@@ -56,6 +71,17 @@ struct AttackCommand: ParsableCommand {
         guard c >= 0 && c.isFinite, confidence >= 0 && confidence.isFinite else { throw ValidationError("--c and --confidence must be finite numbers ≥ 0") }
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be a finite number > 0, not \(learningRate)") }
         guard overshoot >= 0 && overshoot.isFinite else { throw ValidationError("--overshoot must be a finite number ≥ 0, not \(overshoot)") }
+        guard (1...60_000).contains(fitCount) else { throw ValidationError("--fit-count must lie in 1...60000 (the training set), not \(fitCount)") }
+        guard (1...784).contains(pixels) else { throw ValidationError("--pixels must lie in 1...784, not \(pixels)") }
+        guard (4...100_000).contains(population) else { throw ValidationError("--population must lie in 4...100000, not \(population)") }
+        guard (1...1000).contains(eotSamples) else { throw ValidationError("--eot-samples must lie in 1...1000, not \(eotSamples)") }
+        if let defence {
+            do { _ = try InputDefences.named(defence, generator: RandomGenerator(seed: 0)) } catch let error as TrustError { throw ValidationError("--defence: \(error.description)") }
+        }
+        if let defenceGradient {
+            guard defence != nil else { throw ValidationError("--defence-gradient needs --defence (for example --defence jpeg-75)") }
+            guard DefenceGradient(rawValue: defenceGradient) != nil else { throw ValidationError("unknown --defence-gradient '\(defenceGradient)'; choose bpda or own") }
+        }
     }
 
     /// The attack the options describe.
@@ -71,20 +97,29 @@ struct AttackCommand: ParsableCommand {
         case "pgd": attack = .pgd(epsilon: epsilon, stepSize: alpha, steps: steps(20), norm: norm)
         case "mifgsm": attack = .miFGSM(epsilon: epsilon, stepSize: alpha, steps: steps(10), norm: norm)
         case "dim": attack = .dim(epsilon: epsilon, stepSize: alpha, steps: steps(10), norm: norm)
+        case "simba": return SimBA(epsilon: self.epsilon.map(Float.init) ?? 0.2, maximumIterations: min(steps(784), 100_000))
+        case "onepixel": return OnePixelAttack(pixels: pixels, populationSize: population, generations: steps(30))
         case "cw": return CarliniWagnerL2(c: Float(c), kappa: Float(confidence), steps: steps(50), learningRate: Float(learningRate))
-        default: return DeepFool(steps: steps(50), overshoot: Float(overshoot))
+        case "deepfool": return DeepFool(steps: steps(50), overshoot: Float(overshoot))
+        default: preconditionFailure("AttackCommand.makeAttack: \(method) is fitted on training images by fitUniversal")
         }
         attack.randomStart = randomStart ?? (method == "pgd")
+        if let defence, (try? InputDefences.named(defence, generator: RandomGenerator(seed: 0)))?.isRandom == true { attack.gradientSamples = eotSamples }
         return attack
     }
 
     func run() throws {
         try reportingInputErrors {
-            let (classifier, _, description) = try RunFolderClassifier.load(runFolder)
+            var (classifier, _, description) = try RunFolderClassifier.load(runFolder)
+            let gradientMode = DefenceGradient(rawValue: defenceGradient ?? "bpda")!
+            if let defence {
+                classifier = classifier.defended(by: try InputDefences.named(defence, generator: RandomGenerator(seed: seed &+ 1)), gradient: gradientMode)
+                description += " behind \(defence) (\(gradientMode == .own ? "its own gradient" : "BPDA"))"
+            }
             let test = try FashionMNIST(.test, folder: dataFolder)
             let batch = test.batch(at: Array(0..<min(count, test.count)))
             let labels = batch.labels.scalars
-            let attack = makeAttack()
+            let attack = method == "universal" ? try fitUniversal(classifier) : makeAttack()
             let goal: AttackGoal = target.map { target in .targeted(labels.map { _ in target }) } ?? .untargeted
             let shown = min(10, labels.count)
             let result: AttackEvaluation
@@ -110,7 +145,9 @@ struct AttackCommand: ParsableCommand {
                 printJSONLine(["method": method, "norm": norm, "epsilon": epsilon ?? 0, "targeted": target != nil, "count": result.count,
                                "clean_accuracy": result.cleanAccuracy, "adversarial_accuracy": result.adversarialAccuracy,
                                "success_rate": result.successRate, "mean_linf": result.meanLinfDistance, "mean_l2": result.meanL2Distance,
-                               "seconds": result.seconds, "images_per_s": result.imagesPerSecond, "grid": gridPath])
+                               "seconds": result.seconds, "images_per_s": result.imagesPerSecond, "grid": gridPath,
+                               "defence": defence ?? "none", "defence_gradient": defence == nil ? "none" : gradientMode.rawValue,
+                               "mean_queries": result.meanQueries ?? 0])
             } else {
                 print("model: \(description)")
                 print("attack: \(settings)\(target.map { ", towards class \($0) (\(FashionMNIST.classNames[$0]))" } ?? "")")
@@ -118,8 +155,20 @@ struct AttackCommand: ParsableCommand {
                              result.cleanAccuracy, result.adversarialAccuracy, result.successRate, result.count))
                 print(String(format: "mean perturbation: L∞ %.4f, L2 %.4f; %.1f s (%.0f images/s)",
                              result.meanLinfDistance, result.meanL2Distance, result.seconds, result.imagesPerSecond))
+                if let queries = result.meanQueries { print(String(format: "black box: %.1f classifier queries per image", queries)) }
                 print("grid: \(gridPath)")
             }
+        }
+    }
+
+    /// One perturbation for all test images, fitted on the first --fit-count training images.
+    func fitUniversal(_ classifier: PixelClassifier) throws -> UniversalPerturbation {
+        let training = try FashionMNIST(.training, folder: dataFolder).batch(at: Array(0..<fitCount))
+        do {
+            return try UniversalPerturbation.fit(classifier, images: training.inputs, labels: training.labels.scalars, epsilon: Float(epsilon ?? 0),
+                                                 epochs: steps ?? 5, stepSize: stepSize.map(Float.init), generator: RandomGenerator(seed: seed))
+        } catch let error as TrustError {
+            throw LabError(error.description)
         }
     }
 
@@ -127,10 +176,15 @@ struct AttackCommand: ParsableCommand {
     func describe(_ attack: any AdversarialAttack) -> String {
         if let gradient = attack as? GradientAttack {
             return "\(gradient.name) \(gradient.norm.rawValue) eps \(gradient.epsilon), \(gradient.steps) step\(gradient.steps == 1 ? "" : "s") of \(gradient.stepSize)"
-                + (gradient.randomStart ? ", random start" : "")
+                + (gradient.randomStart ? ", random start" : "") + (gradient.gradientSamples > 1 ? ", EOT over \(gradient.gradientSamples) draws" : "")
         }
         if let cw = attack as? CarliniWagnerL2 { return "cw L2 c \(cw.c), kappa \(cw.kappa), \(cw.steps) steps, lr \(cw.learningRate)" }
         if let deepFool = attack as? DeepFool { return "deepfool L2 \(deepFool.steps) steps, overshoot \(deepFool.overshoot)" }
+        if let universal = attack as? UniversalPerturbation { return "universal linf eps \(universal.epsilon), fitted on \(fitCount) training images" }
+        if let simba = attack as? SimBA { return "simba eps \(simba.epsilon), up to \(simba.maximumIterations) pixels" }
+        if let onePixel = attack as? OnePixelAttack {
+            return "onepixel \(onePixel.pixels) pixel\(onePixel.pixels == 1 ? "" : "s"), population \(onePixel.populationSize), \(onePixel.generations) generations"
+        }
         return attack.name
     }
 }
