@@ -17,6 +17,7 @@ public enum LabRegistry {
         ExplainLab(),
         TransferAttackLab(),
         VAELab(),
+        GANLab(),
         DistillationLab(),
         CartPoleLab(),
         DQNLab(),
