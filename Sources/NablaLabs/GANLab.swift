@@ -52,16 +52,16 @@ public struct GANLab: Lab {
     }
 
     public var tinySettings: [String] {
-        ["training_examples=128", "test_examples=64", "samples=64", "epochs=2", "batch_size=32", "frames_per_epoch=2",
+        ["training_examples=64", "test_examples=32", "samples=32", "epochs=1", "batch_size=32", "frames_per_epoch=2",
          "feature_epochs=1", "vae_epochs=1"]
     }
 
     /// Generated images for `count` noise vectors from `random`, as (count, 1, 28, 28) in [0, 1], made
-    /// in chunks of 500 by `make` (noise (n, latent) → images in [0, 1]).
-    static func generate(count: Int, latentSize: Int, random: RandomGenerator, _ make: (Tensor) -> Tensor) -> Tensor {
+    /// `chunk` at a time by `make` (noise (n, latent) → images in [0, 1]).
+    static func generate(count: Int, latentSize: Int, random: RandomGenerator, chunk: Int = 500, _ make: (Tensor) -> Tensor) -> Tensor {
         var parts: [Tensor] = []
-        for start in stride(from: 0, to: count, by: 500) {
-            parts.append(withoutGradients { make(random.normal([min(500, count - start), latentSize])) }.reshaped([-1, 1, 28, 28]))
+        for start in stride(from: 0, to: count, by: chunk) {
+            parts.append(withoutGradients { make(random.normal([min(chunk, count - start), latentSize])) }.reshaped([-1, 1, 28, 28]))
         }
         return Tensor.concat(parts, axis: 0).contiguous()
     }

@@ -16,6 +16,7 @@ public enum LabRegistry {
         AdversarialTrainingLab(),
         ExplainLab(),
         TransferAttackLab(),
+        AutoEncoderLab(),
         VAELab(),
         GANLab(),
         DistillationLab(),
