@@ -40,36 +40,121 @@ final class HeldLock {
     func release() { flock(descriptor, LOCK_UN); close(descriptor) }
 }
 
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [String] = []
-    func append(_ line: String) { lock.lock(); storage.append(line); lock.unlock() }
-    var lines: [String] { lock.lock(); defer { lock.unlock() }; return storage }
+/// The `nabla` executable beside the test bundle (`swift test` builds it with the tests), if present.
+let nablaExecutable: URL? = {
+    let candidate = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("nabla")
+    return FileManager.default.isExecutableFile(atPath: candidate.path) ? candidate : nil
+}()
+
+/// `nabla board FOLDERS --port 0` in a process of its own, for one test.
+///
+/// The board's tests run the server as a child process and talk to it with blocking sockets from the
+/// test's own thread, never awaiting anything: swift-testing runs the tests as tasks on a cooperative
+/// pool with one thread per core, and while other suites' long CPU-bound tests hold those threads, a
+/// server or client that needs the pool gets no turn (on two cores, every request of an in-process
+/// server went unanswered). A child process is scheduled by the kernel like any other, and it is the
+/// server exactly as users start it, refusal log on standard error included.
+final class BoardProcess {
+    let process = Process()
+    private(set) var port = 0
+    private let folder: URL
+    private var stopped = false
+    /// How long `nabla board` may take to listen (a debug build on a loaded machine).
+    static let startLimit: TimeInterval = 60
+
+    init(_ folders: [URL]) throws {
+        guard let executable = nablaExecutable else { throw BoardError("the nabla executable is not built beside the tests (swift build first)") }
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-board-process-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in ["stdout", "stderr"] { FileManager.default.createFile(atPath: folder.appendingPathComponent(name).path, contents: nil) }
+        process.executableURL = executable
+        process.arguments = ["board"] + folders.map(\.path) + ["--port", "0"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: folder.appendingPathComponent("stdout"))
+        process.standardError = try FileHandle(forWritingTo: folder.appendingPathComponent("stderr"))
+        try process.run()
+        // It prints "… at http://127.0.0.1:PORT/ …" once it listens.
+        let deadline = Date().addingTimeInterval(Self.startLimit)
+        while port == 0 {
+            let said = (try? String(contentsOf: folder.appendingPathComponent("stdout"), encoding: .utf8)) ?? ""
+            if let range = said.range(of: "http://127.0.0.1:") {
+                port = Int(said[range.upperBound...].prefix { $0.isNumber }) ?? 0
+                if port > 0 { break }
+            }
+            if !process.isRunning {
+                let status = process.terminationStatus
+                defer { stop() }
+                throw BoardError("nabla board exited with status \(status) before it listened: \(log)")
+            }
+            if Date() > deadline {
+                defer { stop() }
+                throw BoardError("nabla board did not listen within \(Int(Self.startLimit)) s: \(said) \(log)")
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
+    /// What it wrote on standard error so far (its refusals).
+    var log: String { (try? String(contentsOf: folder.appendingPathComponent("stderr"), encoding: .utf8)) ?? "" }
+
+    /// The process's peak resident memory so far, in bytes (VmHWM of /proc/PID/status).
+    var peakResidentBytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        return Int(line.split(separator: " ").dropFirst().first ?? "").map { $0 * 1024 }
+    }
+
+    /// Stops it as Ctrl-C does (SIGTERM), and kills it if it has not ended within 10 s.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    deinit { stop() }
 }
 
-/// Runs a board on a free port of 127.0.0.1 for `body`, then stops it and waits until it has stopped.
-func withBoard<T: Sendable>(_ folders: [URL], log: LogLines = LogLines(), _ body: @Sendable (Int) async throws -> T) async throws -> T {
-    var server = try BoardServer(folders: folders, port: 0, log: { log.append($0) })
-    server.tailInterval = .milliseconds(50)
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let board = server
-    let task = Task { try await board.run { port in continuation.yield(port) } }
-    var iterator = ports.makeAsyncIterator()
-    guard let port = await iterator.next() else { throw BoardError("the board did not start") }
-    do {
-        let result = try await body(port)
-        task.cancel()
-        _ = try? await task.value
-        return result
-    } catch {
-        task.cancel()
-        _ = try? await task.value
-        throw error
+/// Runs `nabla board` on `folders` for `body`, and stops it whatever happens.
+func withBoard<T>(_ folders: [URL], _ body: (BoardProcess) throws -> T) throws -> T {
+    let board = try BoardProcess(folders)
+    defer { board.stop() }
+    return try body(board)
+}
+
+/// A socket connected to 127.0.0.1:`port`, whose reads give up after `readTimeout` seconds of quiet.
+func connectLoopback(port: Int, readTimeout: timeval = timeval(tv_sec: 0, tv_usec: 100_000)) throws -> Int32 {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { close(socket); throw BoardError("cannot connect to 127.0.0.1:\(port) (errno \(errno))") }
+    var wait = readTimeout
+    setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+    return socket
+}
+
+func sendAll(_ socket: Int32, _ bytes: [UInt8]) throws {
+    var sent = 0
+    while sent < bytes.count {
+        let count = bytes.withUnsafeBytes { send(socket, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+        guard count > 0 else { throw BoardError("send failed (errno \(errno))") }
+        sent += count
     }
 }
 
-/// A plain HTTP/1.1 client over a socket, so that request targets go out exactly as written (no
-/// client-side normalisation of `..`). Runs off the concurrency pool.
+/// A plain, blocking HTTP/1.1 client over a socket, so that request targets go out exactly as
+/// written (no client-side normalisation of `..`), and nothing waits on the concurrency pool.
 struct RawHTTP {
     let port: Int
 
@@ -77,58 +162,47 @@ struct RawHTTP {
         var status: Int
         var head: String
         var body: Data
+        /// Bytes of body received, also when `keepBody` was false.
+        var bodyBytes: Int
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    /// Sends `target` and reads until the server closes, `until` holds on the text so far, or `timeout`.
-    func get(_ target: String, method: String = "GET", timeout: TimeInterval = 5, until: (@Sendable (String) -> Bool)? = nil,
-             whileOpen: (@Sendable () throws -> Void)? = nil) async throws -> Reply {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try self.blockingGet(target, method: method, timeout: timeout, until: until, whileOpen: whileOpen) })
-            }
-        }
-    }
-
-    func connectSocket() throws -> Int32 {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { close(socket); throw BoardError("cannot connect to port \(port)") }
-        var wait = timeval(tv_sec: 0, tv_usec: 100_000)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
-        return socket
-    }
-
-    private func blockingGet(_ target: String, method: String, timeout: TimeInterval, until: ((String) -> Bool)?,
-                             whileOpen: (() throws -> Void)?) throws -> Reply {
-        let socket = try connectSocket()
+    /// Sends `target` and reads until the server closes, `until` holds on the latest bytes received (the
+    /// last chunk read and the 4 KiB before it), or `timeout`; throws, naming the request, when no
+    /// reply head came. `whileOpen` runs once the head has arrived.
+    func get(_ target: String, method: String = "GET", timeout: TimeInterval = 30, keepBody: Bool = true,
+             until: ((String) -> Bool)? = nil, whileOpen: (() throws -> Void)? = nil) throws -> Reply {
+        let shown = "\(method) \(target.prefix(80))\(target.count > 80 ? "…" : "")"
+        let socket = try connectLoopback(port: port)
         defer { close(socket) }
-        let request = Array("\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, 0) }
-        var received = Data()
+        try sendAll(socket, Array("\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
+        var received = Data(), head: String?, bodyBytes = 0
         var buffer = [UInt8](repeating: 0, count: 65_536)
         let deadline = Date().addingTimeInterval(timeout)
-        var calledWhileOpen = false
         while Date() < deadline {
             let count = recv(socket, &buffer, buffer.count, 0)
             if count == 0 { break }
-            if count > 0 { received.append(contentsOf: buffer[0..<count]) }
-            let text = String(decoding: received, as: UTF8.self)
-            if let whileOpen, !calledWhileOpen, text.contains("\r\n\r\n") { calledWhileOpen = true; try whileOpen() }
-            if let until, until(text) { break }
-            if count < 0 && errno != EAGAIN && errno != EWOULDBLOCK { break }
+            if count < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { continue }
+                break
+            }
+            let window = received.suffix(4096) + buffer[0..<count]
+            received.append(contentsOf: buffer[0..<count])
+            if head != nil {
+                bodyBytes += count
+            } else if let split = received.range(of: Data("\r\n\r\n".utf8)) {
+                head = String(decoding: received[..<split.lowerBound], as: UTF8.self)
+                received = Data(received[split.upperBound...])
+                bodyBytes = received.count
+                try whileOpen?()
+            }
+            if head != nil && !keepBody && received.count > 65_536 { received = Data(received.suffix(4096)) }
+            if let until, until(String(decoding: window, as: UTF8.self)) { break }
         }
-        guard let split = received.range(of: Data("\r\n\r\n".utf8)) else {
-            return Reply(status: 0, head: String(decoding: received, as: UTF8.self), body: Data())
+        guard let head else {
+            throw BoardError("\(shown): no reply from the board on port \(port) within \(Int(timeout)) s (\(received.count) bytes)")
         }
-        let head = String(decoding: received[..<split.lowerBound], as: UTF8.self)
         let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
-        return Reply(status: status, head: head, body: Data(received[split.upperBound...]))
+        return Reply(status: status, head: head, body: keepBody ? received : Data(), bodyBytes: keepBody ? received.count : bodyBytes)
     }
 }

@@ -30,7 +30,7 @@ final class DevToolsBrowser {
         try process.run()
         // Chromium writes the port it chose into the profile's DevToolsActivePort.
         let portFile = profile.appendingPathComponent("DevToolsActivePort")
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(60)   // a loaded machine starts it slowly
         var port = 0
         while Date() < deadline, process.isRunning {
             if let text = try? String(contentsOf: portFile, encoding: .utf8), let first = text.split(separator: "\n").first, let number = Int(first) {
@@ -51,9 +51,9 @@ final class DevToolsBrowser {
             } else { Thread.sleep(forTimeInterval: 0.1) }
         }
         guard let pagePath else { close(); throw BoardError("chromium has no page target") }
-        socket = try Self.connect(port: port)
+        socket = try connectLoopback(port: port, readTimeout: timeval(tv_sec: 1, tv_usec: 0))
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        try Self.sendAll(socket, Array("GET \(pagePath) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8))
+        try sendAll(socket, Array("GET \(pagePath) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8))
         var head = [UInt8]()
         while !head.suffix(4).elementsEqual([13, 10, 13, 10]) {
             head.append(try readExactly(1)[0])
@@ -90,7 +90,7 @@ final class DevToolsBrowser {
     }
 
     /// Polls `expression` until it gives `expected` (as JSON text); returns the seconds it took, or nil.
-    func wait(for expression: String, toBe expected: String, timeout: TimeInterval = 10) throws -> TimeInterval? {
+    func wait(for expression: String, toBe expected: String, timeout: TimeInterval = 30) throws -> TimeInterval? {
         let start = Date()
         while Date().timeIntervalSince(start) < timeout {
             if try evaluate(expression) == expected { return Date().timeIntervalSince(start) }
@@ -114,7 +114,7 @@ final class DevToolsBrowser {
         let mask = (0..<4).map { _ in UInt8.random(in: 0...255) }
         frame += mask
         frame += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
-        try Self.sendAll(socket, frame)
+        try sendAll(socket, frame)
     }
 
     private func readMessage() throws -> Data {
@@ -146,32 +146,8 @@ final class DevToolsBrowser {
         return bytes
     }
 
-    static func connect(port: Int) throws -> Int32 {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { Glibc.close(socket); throw BoardError("cannot connect to port \(port)") }
-        var wait = timeval(tv_sec: 1, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
-        return socket
-    }
-
-    static func sendAll(_ socket: Int32, _ bytes: [UInt8]) throws {
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes.withUnsafeBytes { send(socket, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { throw BoardError("send failed") }
-            sent += count
-        }
-    }
-
     static func httpGet(port: Int, path: String) throws -> String {
-        let socket = try connect(port: port)
+        let socket = try connectLoopback(port: port, readTimeout: timeval(tv_sec: 1, tv_usec: 0))
         defer { Glibc.close(socket) }
         try sendAll(socket, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8))
         var received = [UInt8](), buffer = [UInt8](repeating: 0, count: 65_536)
