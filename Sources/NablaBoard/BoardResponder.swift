@@ -132,11 +132,10 @@ struct BoardResponder: HTTPResponder {
                 var message = "", more = false
                 switch tail.next() {
                 case .lines(let data, _, let end):
-                    let text = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r", with: "")
-                    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-                    message = "event: metrics\nid: \(end):\(line + lines.count)\ndata: \(line)\n"
-                        + lines.map { "data: \($0)\n" }.joined() + "\n"
-                    line += lines.count
+                    let event = Self.metricsEvent(data, firstLine: line, end: end)
+                    try await writer.write(event.bytes)
+                    line += event.lines
+                    quiet = .zero
                     more = true
                 case .reset:
                     line = 0
@@ -165,5 +164,41 @@ struct BoardResponder: HTTPResponder {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// One `metrics` event: `data: FIRST_LINE_NUMBER`, then one `data:` field per line of `data` (whole
+    /// lines, carriage returns dropped), written straight into one buffer so that a 256 KiB chunk costs
+    /// one allocation of about its size (the peak memory of a 100 MB stream stays near the idle server's).
+    static func metricsEvent(_ data: Data, firstLine: Int, end: Int) -> (bytes: ByteBuffer, lines: Int) {
+        var buffer = ByteBuffer()
+        var lines = 0
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            guard let base = raw.baseAddress else { return }
+            // The next `byte` in start..<stop (memchr: a debug build scans 100 MB in well under a second).
+            func find(_ byte: UInt8, _ start: Int, _ stop: Int) -> Int {
+                memchr(base + start, Int32(byte), stop - start).map { UnsafeRawPointer($0) - base } ?? stop
+            }
+            var start = 0
+            while start < raw.count { start = find(10, start, raw.count) + 1; if start <= raw.count { lines += 1 } }
+            buffer.reserveCapacity(raw.count + 7 * lines + 64)
+            buffer.writeString("event: metrics\nid: \(end):\(firstLine + lines)\ndata: \(firstLine)\n")
+            start = 0
+            while start < raw.count {
+                let newline = find(10, start, raw.count)
+                guard newline < raw.count else { break }
+                buffer.writeStaticString("data: ")
+                // A carriage return would end the field early in the event stream: it is left out.
+                var piece = start
+                while piece < newline {
+                    let stop = find(13, piece, newline)
+                    buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[piece..<stop]))
+                    piece = stop + 1
+                }
+                buffer.writeStaticString("\n")
+                start = newline + 1
+            }
+        }
+        buffer.writeStaticString("\n")
+        return (buffer, lines)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 @testable import NablaBoard
 
@@ -181,6 +182,12 @@ let boardIsBuilt = nablaExecutable != nil
         try "{\"a\": 9}\n".write(to: file, atomically: true, encoding: .utf8)
         #expect(tail.next() == .reset)
         #expect(tail.next() == .lines(Data("{\"a\": 9}\n".utf8), offset: 0, end: 9))
+    }
+
+    @Test func metricsEventHasOneDataFieldPerLineAndNoCarriageReturn() {
+        let event = BoardResponder.metricsEvent(Data("{\"a\": 1}\r\n{\"a\":\r 2}\n\n".utf8), firstLine: 4, end: 99)
+        #expect(event.lines == 3)
+        #expect(String(buffer: event.bytes) == "event: metrics\nid: 99:7\ndata: 4\ndata: {\"a\": 1}\ndata: {\"a\": 2}\ndata: \n\n")
     }
 
     @Test func nonFiniteNumbersBecomeNullOutsideStrings() {
