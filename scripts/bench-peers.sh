@@ -3,7 +3,7 @@
 # right after it, one JSON line per workload and peer with both figures and `ratio` (Nabla's speed over
 # the peer's: above 1 Nabla is faster).
 #
-#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [compression] [gan] [step] [rl] [gnn] [language]
+#   scripts/bench-peers.sh [--quick] [--unpin] [core] [optim] [train] [classic] [trust] [compression] [gan] [step] [rl] [gnn] [language] [lstm]
 #
 # Suites (default: all eight):
 #   core     matmul beside OpenBLAS's cblas_sgemm called directly in the same process (bench core pairs
@@ -33,6 +33,8 @@
 #            embedding 128, context 64, batch 12, AdamW 1e-3, 2,000 iterations) beside PyTorch on the same
 #            token streams, which Nabla exports as NPZ (scripts/peers/torch_gpt.py), both validation losses
 #            alongside; then Nabla's greedy generation with and without the key/value cache; only when named
+#   lstm     LSTM training on sequential Fashion-MNIST (each image as 28 steps of 28 features; one layer of
+#            128 units, batch 64, Adam 1e-3) beside PyTorch's nn.LSTM on 2 threads (scripts/peers/torch_lstm.py)
 #
 # --quick  small sizes and subsets: a check that everything runs, not a measurement. Every line then
 #          says "quick": true and its workload name ends in "-quick".
@@ -53,9 +55,9 @@ for argument in "$@"; do
   case "$argument" in
     --quick) quick=(--quick) ;;
     --unpin) unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE ;;
-    core|optim|train|classic|trust|compression|gan|step|rl|gnn|language) suites+=("$argument") ;;
+    core|optim|train|classic|trust|compression|gan|step|rl|gnn|language|lstm) suites+=("$argument") ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust, compression, gan, step, rl, gnn or language" >&2; exit 2 ;;
+    *) echo "bench-peers.sh: unknown argument '$argument'; use --quick, --unpin, core, optim, train, classic, trust, compression, gan, step, rl, gnn, language or lstm" >&2; exit 2 ;;
   esac
 done
 [ ${#suites[@]} -gt 0 ] || suites=(core optim train classic trust compression gan gnn)

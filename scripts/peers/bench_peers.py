@@ -12,7 +12,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--nabla", required=True, help="the release-built nabla executable")
 parser.add_argument("--reference", required=True, help="the folder holding the peer scripts")
 parser.add_argument("--quick", action="store_true")
-parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression", "gan", "step", "rl", "gnn", "language"])
+parser.add_argument("suites", nargs="+", choices=["core", "optim", "train", "classic", "trust", "compression", "gan", "step", "rl", "gnn", "language", "lstm"])
 options = parser.parse_args()
 quick = options.quick
 suffix = "-quick" if quick else ""
@@ -219,6 +219,15 @@ def gan():
     emit("gan", line["workload"], "images/s", line["images_per_s"], torch_version, peer["images_per_s"])
 
 
+def lstm():
+    # LSTM training on sequential Fashion-MNIST (28 steps of 28 features, hidden 128, batch 64, Adam), nn.LSTM on 2 threads.
+    line = next(l for l in nabla("lstm") if l.get("benchmark") == "lstm")
+    peer = json_lines(run([sys.executable, os.path.join(here, "torch_lstm.py"), "--batches", str(line["batches"])],
+                          "peer torch_lstm.py"))[0]
+    emit("lstm", line["workload"], "samples/s", line["samples_per_s"], torch_version, peer["samples_per_s"],
+         nabla_loss=line["loss"], peer_loss=peer["loss"])
+
+
 def step():
     # One training step of the fashion-cnn lab's residual network (batch 64, Adam), same layers on both sides.
     line = next(l for l in nabla("step") if l.get("part", "").startswith("whole step"))
@@ -271,4 +280,4 @@ def language():
 
 for suite in options.suites:
     {"core": core, "optim": optim, "train": train, "classic": classic, "trust": trust, "compression": compression, "gan": gan,
-     "step": step, "rl": rl, "gnn": gnn, "language": language}[suite]()
+     "step": step, "rl": rl, "gnn": gnn, "language": language, "lstm": lstm}[suite]()

@@ -31,11 +31,17 @@ public final class GRU: RecurrentNetwork {
                    batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
     }
 
-    /// The output sequence and the final hidden state; `initialHidden` defaults to zeros.
-    public func callAsFunction(_ input: Tensor, initialHidden: Tensor? = nil) -> (output: Tensor, hidden: Tensor) {
+    /// The output sequence and the final hidden state; `initialHidden` defaults to zeros. `lengths`
+    /// gives each sequence's real length in a padded batch (see `RecurrentNetwork`).
+    public func callAsFunction(_ input: Tensor, initialHidden: Tensor? = nil, lengths: [Int]? = nil) -> (output: Tensor, hidden: Tensor) {
         let size = hiddenSize
         // b_hn sits inside r ⊙ (...), so bias_hh cannot be folded into the input projection.
-        let result = run(input, initialStates: [initialHidden], stateNames: ["hidden"], foldHiddenBias: false) { projection, state, weights in
+        let result = run(input, initialStates: [initialHidden], stateNames: ["hidden"], foldHiddenBias: false, lengths: lengths,
+                         sequence: { projection, state, weights, mask, reverse in
+            let steps = gruSequence(projection: projection, hiddenWeight: weights.hiddenWeight, hiddenBias: weights.hiddenBias,
+                                    initialHidden: state[0], mask: mask, reverse: reverse)
+            return (steps, [steps.sliced(axis: 0, start: reverse ? 0 : steps.shape[0] - 1, end: reverse ? 1 : steps.shape[0]).squeezed(axis: 0)])
+        }) { projection, state, weights in
             let hidden = state[0]
             let fromInput = projection.split(sizes: [size, size, size], axis: 1)
             let fromHidden = linear(hidden, weight: weights.hiddenWeight, bias: weights.hiddenBias).split(sizes: [size, size, size], axis: 1)

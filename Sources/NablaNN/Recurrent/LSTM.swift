@@ -42,10 +42,17 @@ public final class LSTM: RecurrentNetwork {
     }
 
     /// The output sequence and the final hidden and cell states; `initialState` defaults to zeros.
-    public func callAsFunction(_ input: Tensor, initialState: State? = nil) -> (output: Tensor, state: State) {
+    /// `lengths` gives each sequence's real length in a padded batch (see `RecurrentNetwork`).
+    public func callAsFunction(_ input: Tensor, initialState: State? = nil, lengths: [Int]? = nil) -> (output: Tensor, state: State) {
         let size = hiddenSize
         let result = run(input, initialStates: [initialState?.hidden, initialState?.cell], stateNames: ["hidden", "cell"],
-                         foldHiddenBias: true) { projection, state, weights in
+                         foldHiddenBias: true, lengths: lengths, sequence: { projection, state, weights, mask, reverse in
+            let steps = lstmSequence(projection: projection, hiddenWeight: weights.hiddenWeight, initialHidden: state[0],
+                                     initialCell: state[1], mask: mask, reverse: reverse)
+            let last = steps.sliced(axis: 0, start: reverse ? 0 : steps.shape[0] - 1, end: reverse ? 1 : steps.shape[0]).squeezed(axis: 0)
+            return (steps.sliced(axis: 2, start: 0, end: size),
+                    [last.sliced(axis: 1, start: 0, end: size), last.sliced(axis: 1, start: size)])
+        }) { projection, state, weights in
             let gates = (projection + linear(state[0], weight: weights.hiddenWeight)).split(sizes: [size, size, size, size], axis: 1)
             let cell = gates[1].sigmoid() * state[1] + gates[0].sigmoid() * gates[2].tanh()
             return [gates[3].sigmoid() * cell.tanh(), cell]

@@ -34,10 +34,12 @@ public final class RNN: RecurrentNetwork {
                    batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
     }
 
-    /// The output sequence and the final hidden state; `initialHidden` defaults to zeros.
-    public func callAsFunction(_ input: Tensor, initialHidden: Tensor? = nil) -> (output: Tensor, hidden: Tensor) {
+    /// The output sequence and the final hidden state; `initialHidden` defaults to zeros. `lengths`
+    /// gives each sequence's real length in a padded batch (see `RecurrentNetwork`).
+    public func callAsFunction(_ input: Tensor, initialHidden: Tensor? = nil, lengths: [Int]? = nil) -> (output: Tensor, hidden: Tensor) {
         let nonlinearity = nonlinearity
-        let result = run(input, initialStates: [initialHidden], stateNames: ["hidden"], foldHiddenBias: true) { projection, state, weights in
+        let result = run(input, initialStates: [initialHidden], stateNames: ["hidden"], foldHiddenBias: true,
+                         lengths: lengths) { projection, state, weights in
             let preActivation = projection + linear(state[0], weight: weights.hiddenWeight)
             return [nonlinearity == .tanh ? preActivation.tanh() : preActivation.relu()]
         }

@@ -26,7 +26,8 @@ public struct RecurrentLayerWeights {
 /// second layer. Every parameter is initialised U(−1/√H, 1/√H) as in PyTorch.
 ///
 /// Efficiency: the input projection `x·W_ihᵀ + b` of a layer is one matrix product over all time steps
-/// ([time·batch, features]); only `h·W_hhᵀ` runs inside the loop over time.
+/// ([time·batch, features]); only `h·W_hhᵀ` runs inside the loop over time, and LSTM and GRU run that
+/// loop as one fused operation with its own backward pass (`usesFusedKernels`).
 public class RecurrentNetwork: Module {
     public let inputSize: Int
     public let hiddenSize: Int
@@ -42,6 +43,10 @@ public class RecurrentNetwork: Module {
     let generator: RandomGenerator
     /// How many gate blocks of `hiddenSize` rows the weights hold.
     let gateCount: Int
+    /// Whether LSTM and GRU run each layer and direction as one fused operation (`lstmSequence`,
+    /// `gruSequence`: several times faster) rather than composed step by step from tensor operations.
+    /// Set it to false for gradients of gradients, which only the composed form records.
+    public var usesFusedKernels = true
 
     public var directionCount: Int { isBidirectional ? 2 : 1 }
 
@@ -95,16 +100,26 @@ public class RecurrentNetwork: Module {
     /// weights) → the new state tensors, the first being the hidden state that is output.
     typealias CellStep = (_ inputProjection: Tensor, _ state: [Tensor], _ weights: RecurrentLayerWeights) -> [Tensor]
 
+    /// A whole direction of one layer at once: (input projection (time, batch, G·H), initial states
+    /// (batch, H) each, weights, mask (time, batch) or nil, reverse) → the hidden state at every step
+    /// (time, batch, H) and the final states; at a padded step the state must carry over unchanged.
+    typealias SequenceRun = (_ projection: Tensor, _ initialStates: [Tensor], _ weights: RecurrentLayerWeights,
+                             _ mask: Tensor?, _ reverse: Bool) -> (outputs: Tensor, finalStates: [Tensor])
+
     /// Runs every layer and direction over the sequence.
     ///
     /// - `initialStates`: one tensor per kind of state (hidden; hidden and cell for LSTM), each
     ///   (layers·directions, batch, H), or (layers·directions, H) for an unbatched input; nil for zeros.
     /// - `foldHiddenBias`: add `bias_hh` to the input projection once instead of at every step (valid when
     ///   the cell only ever adds it to the input projection, as RNN and LSTM do; GRU does not).
+    /// - `lengths`: each batch element's number of real steps (1...time); the steps after them are padding,
+    ///   which changes neither the final states nor the real steps' outputs (a reverse direction starts at
+    ///   each element's last real step), and whose outputs are zero, as PyTorch's packed sequences give.
+    /// - `sequence`: the fused form of the loop, used when `usesFusedKernels` is set.
     /// - Returns the output sequence (time, batch, directions·H) in the caller's layout, and the final
     ///   states stacked like the initial ones.
-    func run(_ input: Tensor, initialStates: [Tensor?], stateNames: [String], foldHiddenBias: Bool,
-             step: CellStep) -> (output: Tensor, finalStates: [Tensor]) {
+    func run(_ input: Tensor, initialStates: [Tensor?], stateNames: [String], foldHiddenBias: Bool, lengths: [Int]? = nil,
+             sequence: SequenceRun? = nil, step: CellStep) -> (output: Tensor, finalStates: [Tensor]) {
         let name = "\(Self.self)"
         let layout = batchFirst ? "(batch, sequence, \(inputSize))" : "(sequence, batch, \(inputSize))"
         precondition((input.rank == 3 || input.rank == 2) && input.shape.last == inputSize,
@@ -123,6 +138,12 @@ public class RecurrentNetwork: Module {
             return isBatched ? state : state.unsqueezed(axis: 1)
         }
 
+        let mask = lengths.map { lengths -> Tensor in
+            precondition(isBatched && lengths.count == batch && lengths.allSatisfy({ (1...length).contains($0) }),
+                         "\(name): lengths \(lengths) must give one length in 1...\(length) for each of the \(batch) sequences of a batched input \(input.shape)")
+            return Tensor((0..<length).flatMap { time in lengths.map { time < $0 ? Float(1) : 0 } }, shape: [length, batch])
+        }
+        let maskSteps = mask.map { timeSteps($0.unsqueezed(axis: 2)) }
         var layerInput = timeMajor
         var finalStates = [[Tensor]](repeating: [], count: stateNames.count)
         for (layer, directions) in layerWeights.enumerated() {
@@ -134,18 +155,28 @@ public class RecurrentNetwork: Module {
                 if foldHiddenBias, let hiddenBias = weights.hiddenBias { bias = bias.map { $0 + hiddenBias } ?? hiddenBias }
                 let projection = linear(flatInput, weight: weights.inputWeight, bias: bias)
                     .reshaped([length, batch, gateCount * hiddenSize])
-                let steps = timeSteps(projection)
                 let stackIndex = layer * directionCount + direction
                 var state = initial.map { initialState in
                     initialState.map { $0.sliced(axis: 0, start: stackIndex, end: stackIndex + 1).squeezed(axis: 0) }
                         ?? Tensor.zeros([batch, hiddenSize])
                 }
-                var outputs = [Tensor?](repeating: nil, count: length)
-                for time in direction == 0 ? Array(0..<length) : Array((0..<length).reversed()) {
-                    state = step(steps[time], state, weights)
-                    outputs[time] = state[0]
+                var sequenceOutput: Tensor
+                if usesFusedKernels, let sequence {
+                    let result = sequence(projection, state, weights, mask, direction == 1)
+                    (sequenceOutput, state) = (result.outputs, result.finalStates)
+                } else {
+                    let steps = timeSteps(projection)
+                    var outputs = [Tensor?](repeating: nil, count: length)
+                    for time in direction == 0 ? Array(0..<length) : Array((0..<length).reversed()) {
+                        let next = step(steps[time], state, weights)
+                        // Padding keeps the state: new·m + old·(1 − m).
+                        state = maskSteps.map { keep in zip(next, state).map { $1 + (($0 - $1) * keep[time]) } } ?? next
+                        outputs[time] = state[0]
+                    }
+                    sequenceOutput = Tensor.stack(outputs.map { $0! }, axis: 0)
                 }
-                directionOutputs.append(Tensor.stack(outputs.map { $0! }, axis: 0))
+                if let mask { sequenceOutput = sequenceOutput * mask.unsqueezed(axis: 2) }
+                directionOutputs.append(sequenceOutput)
                 for kind in state.indices { finalStates[kind].append(state[kind]) }
             }
             layerInput = directionOutputs.count == 1 ? directionOutputs[0] : Tensor.concat(directionOutputs, axis: 2)

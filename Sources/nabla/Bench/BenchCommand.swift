@@ -7,6 +7,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure performance; prints one JSON object per line.",
-        subcommands: [CoreBenchmark.self, OptimizerBenchmark.self, TrainBenchmark.self, ClassicBenchmark.self, TrustBenchmark.self, QuantizationBenchmark.self, PruningBenchmark.self, GanBenchmark.self, StepBenchmark.self, RLBenchmark.self, GraphBenchmark.self, LanguageBenchmark.self]
+        subcommands: [CoreBenchmark.self, OptimizerBenchmark.self, TrainBenchmark.self, ClassicBenchmark.self, TrustBenchmark.self, QuantizationBenchmark.self, PruningBenchmark.self, GanBenchmark.self, StepBenchmark.self, RLBenchmark.self, GraphBenchmark.self, LanguageBenchmark.self, RecurrentBenchmark.self]
     )
 }
