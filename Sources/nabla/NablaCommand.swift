@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `nabla` command line: one subcommand per job (benchmarks now; training, labs and reports as they
 /// come). To add a job, write its `ParsableCommand` in a folder of its own and list it in `subcommands`.
@@ -9,4 +12,11 @@ struct NablaCommand: ParsableCommand {
         abstract: "Nabla: a machine-learning library in Swift (tensors, autodiff, and the tools to train and measure them).",
         subcommands: [LabCommand.self, TrainCommand.self, BenchCommand.self, ReportCommand.self, ClassicCommand.self, AttackCommand.self, ExplainCommand.self, SummaryCommand.self, RLCommand.self, FidCommand.self, GenerateCommand.self, SampleCommand.self]
     )
+
+    /// Standard output goes out line by line even into a pipe or a file (`nabla train … | tee log`), so
+    /// every line arrives when it is printed.
+    static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        main(nil)
+    }
 }

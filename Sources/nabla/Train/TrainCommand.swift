@@ -56,6 +56,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         memory.apply()
+        InterruptRequest.install()
         try reportingInputErrors {
             let name = try recipe ?? resume.map(LabRunner.labName(inRunFolder:)) ?? FashionClassifierLab.cnn.name
             var options = LabRunOptions()
@@ -79,5 +80,7 @@ struct TrainCommand: ParsableCommand {
             options.overrides = pinned + given.compactMap { key, value in value.map { "\(key)=\($0)" } }
             try LabRunner.run(try LabRegistry.lab(named: name), options: options)
         }
+        // Stopped by SIGINT or SIGTERM (checkpoint written, resume command printed): exit as the signal would.
+        if let signal = InterruptRequest.signal { throw ExitCode(128 + signal) }
     }
 }
