@@ -10,7 +10,7 @@ struct NablaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nabla",
         abstract: "Nabla: a machine-learning library in Swift (tensors, autodiff, and the tools to train and measure them).",
-        subcommands: [LabCommand.self, TrainCommand.self, BenchCommand.self, ReportCommand.self, ClassicCommand.self, AttackCommand.self, ExplainCommand.self, SummaryCommand.self, RLCommand.self, FidCommand.self, GenerateCommand.self, SampleCommand.self]
+        subcommands: [LabCommand.self, TrainCommand.self, BenchCommand.self, ReportCommand.self, ClassicCommand.self, AttackCommand.self, ExplainCommand.self, SummaryCommand.self, RLCommand.self, FidCommand.self, GenerateCommand.self, SampleCommand.self, PredictCommand.self, EvaluateCommand.self]
     )
 
     /// Standard output goes out line by line even into a pipe or a file (`nabla train … | tee log`), so
