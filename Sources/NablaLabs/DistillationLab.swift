@@ -159,7 +159,7 @@ public struct DistillationLab: Lab {
             teacher = FashionArchitecture.cnn.makeModel(generator)
             teacherSource = "plain CNN of fashion-cnn trained in this run"
             let task = try classification(teacher, epochs: settings.integer("teacher_epochs"), generator: generator)
-            context.log("teacher: plain CNN, \(teacher.parameterCount()) parameters, \(settings.integer("teacher_epochs")) epochs")
+            context.log("teacher: plain CNN, \(teacher.parameterCount()) parameters, \(settings.integer("teacher_epochs") == 1 ? "1 epoch" : "\(settings.integer("teacher_epochs")) epochs")")
             let outcome = try context.train(task, epochs: settings.integer("teacher_epochs"), stage: "teacher")
             guard outcome.isOver else { return .interrupted }
             let evaluation = task.evaluate(test)
@@ -183,7 +183,7 @@ public struct DistillationLab: Lab {
             let model = Self.student(channels: channels, hidden: hidden, generator: generator)
             let plain = try classification(model, epochs: epochs, generator: generator)
             let stage = distilled ? "student-distilled" : "student-alone"
-            context.log("\(stage): \(model.parameterCount()) parameters, \(epochs) epochs"
+            context.log("\(stage): \(model.parameterCount()) parameters, \(epochs == 1 ? "1 epoch" : "\(epochs) epochs")"
                         + (distilled ? ", T = \(settings.real("temperature")), alpha = \(settings.real("alpha"))" : ", labels only"))
             let outcome = distilled ? try context.train(DistillationTask(student: plain, teacher: teacher, loss: distillation), epochs: epochs, stage: stage)
                                     : try context.train(plain, epochs: epochs, stage: stage)

@@ -124,7 +124,7 @@ public struct FashionClassifierLab: Lab {
                                         "standard_deviation": normalize ? Double(FashionMNIST.standardDeviation) : 1.0],
             ])
         }
-        context.log("model: \(name) (\(chosen.rawValue)\(augment ? ", augmented" : "")), \(model.parameterCount()) parameters; \(epochs) epochs, batch \(settings.integer("batch_size")), "
+        context.log("model: \(name) (\(chosen.rawValue)\(augment ? ", augmented" : "")), \(model.parameterCount()) parameters; \(epochs == 1 ? "1 epoch" : "\(epochs) epochs"), batch \(settings.integer("batch_size")), "
                     + "\(settings.text("optimizer")) lr \(settings.real("learning_rate")), \(settings.text("schedule")) schedule")
 
         let outcome = try context.train(task, epochs: epochs)

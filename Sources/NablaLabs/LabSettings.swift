@@ -181,7 +181,7 @@ public struct LabValues {
 
     /// Sorted-key JSON text, stable across runs (the checkpoint compares it).
     public var record: String {
-        let data = (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])) ?? Data()
+        let data = (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 }

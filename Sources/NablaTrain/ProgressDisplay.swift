@@ -4,25 +4,45 @@ import Glibc
 #endif
 
 /// Shows training progress: on a terminal, one line redrawn in place with a bar, batches done,
-/// samples per second, the running loss and the time left; elsewhere (a log file, CI) nothing until
-/// the epoch ends, so logs hold one plain line per epoch.
+/// samples per second, the running loss and the time left; elsewhere (a pipe, a log file, CI) a plain
+/// line with the same figures every `plainInterval` seconds (10 by default; the environment variable
+/// NABLA_PROGRESS_SECONDS sets another), besides the line each epoch ends with.
 public final class ProgressDisplay {
     public let isTerminal: Bool
     /// Shows nothing at all (a benchmark prints only its own lines).
     public var isSilent = false
+    /// Seconds between two plain progress lines when standard output is not a terminal.
+    public var plainInterval: Double
     private var lastDraw = Date.distantPast
     private var epochStart = Date()
 
     public init(isTerminal: Bool = isatty(STDOUT_FILENO) != 0) {
         self.isTerminal = isTerminal
+        let configured = ProcessInfo.processInfo.environment["NABLA_PROGRESS_SECONDS"].flatMap(Double.init)
+        plainInterval = configured.map { $0 > 0 && $0.isFinite ? $0 : 10 } ?? 10
     }
 
-    public func startEpoch() { epochStart = Date() }
+    public func startEpoch() {
+        epochStart = Date()
+        lastDraw = epochStart
+    }
 
-    /// Redraws the bar at most ten times a second (and on the last batch).
+    /// Redraws the bar at most ten times a second (and on the last batch); off a terminal, prints a plain
+    /// line every `plainInterval` seconds (the epoch's own line follows its last batch).
     public func update(epoch: Int, epochs: Int, batches: Int, totalBatches: Int, samples: Int, meanLoss: Double) {
-        guard isTerminal && !isSilent else { return }
+        guard !isSilent else { return }
         let now = Date()
+        if !isTerminal {
+            guard batches < totalBatches, now.timeIntervalSince(lastDraw) >= plainInterval else { return }
+            lastDraw = now
+            let elapsed = now.timeIntervalSince(epochStart)
+            let rate = Double(samples) / max(elapsed, 1e-9)
+            let remaining = elapsed / Double(max(batches, 1)) * Double(totalBatches - batches)
+            print("epoch \(epoch)/\(epochs) batch \(batches)/\(totalBatches)  \(Int(rate)) samples/s  "
+                  + "loss \(String(format: "%.4f", meanLoss))  ETA \(Self.clock(remaining))")
+            fflush(stdout)
+            return
+        }
         guard batches == totalBatches || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = now
         let elapsed = now.timeIntervalSince(epochStart)

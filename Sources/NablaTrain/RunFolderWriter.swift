@@ -116,7 +116,7 @@ public final class RunFolderWriter {
 
     /// Writes `object` (JSONSerialization types) as pretty JSON with sorted keys, atomically.
     public func writeJSON(_ object: Any, to name: String) throws {
-        let data = try JSONSerialization.data(withJSONObject: Self.finite(object), options: [.prettyPrinted, .sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: Self.finite(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try writeFileAtomically([UInt8](data) + [10], to: path(name))
     }
 

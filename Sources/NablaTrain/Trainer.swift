@@ -172,12 +172,17 @@ public final class Trainer<Task: TrainingTask> {
                     stop = .interrupted
                     break
                 }
+                if InterruptRequest.signal != nil {
+                    try checkpoint.save(state)
+                    stop = .interrupted
+                    break
+                }
                 if options.checkpointEvery > 0 && state.step % options.checkpointEvery == 0 && totals.batches < batchCount {
                     try checkpoint.save(state)
                 }
             }
             if stop == .interrupted {
-                display.finishEpoch("stopped after step \(state.step) (epoch \(epoch), batch \(state.epochTotals.batches)/\(batchCount)); "
+                display.finishEpoch((InterruptRequest.signalName.map { "\($0): " } ?? "") + "stopped after step \(state.step) (epoch \(epoch), batch \(state.epochTotals.batches)/\(batchCount)); "
                                     + "checkpoint written; continue with: \(options.resumeCommand)")
                 return TrainingOutcome(state: state, stop: .interrupted)
             }

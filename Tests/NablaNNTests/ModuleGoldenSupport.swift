@@ -4,7 +4,7 @@ import NablaTestSupport
 import Testing
 
 // Support for the whole NablaNN test target: the serialised suite every test nests in, and the check of
-// a layer against PyTorch's module reference values (../shared/golden/modules.json) through the shared
+// a layer against PyTorch's module reference values (Tests/Golden/modules.json) through the shared
 // golden loader.
 
 /// Every suite of this target is nested here and runs one test at a time. Why: whether operations are

@@ -3,7 +3,7 @@ import NablaTestSupport
 import Testing
 
 // PyTorch's reference values for optimisers and schedules (optim.json in the golden folder, found by
-// NablaTestSupport's `Golden`: $NABLA_GOLDEN, else ../shared/golden beside the package root).
+// NablaTestSupport's `Golden`: $NABLA_GOLDEN, else the repository's Tests/Golden).
 
 extension Tolerance {
     /// For optimiser trajectories: Nabla updates in float32, PyTorch's reference ran in float64, and a

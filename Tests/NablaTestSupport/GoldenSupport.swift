@@ -3,7 +3,7 @@ import Testing
 import Nabla
 
 // Shared support for the whole test target: the tolerance rule, the one-line comparison helper, and the
-// loader for PyTorch's reference values in ../shared/golden/.
+// loader for PyTorch's reference values in Tests/Golden/ (written by scripts/golden/generate.py).
 
 // MARK: - Tolerance
 
@@ -254,17 +254,25 @@ public struct GoldenInputs {
 public enum Golden {
     public static let environmentVariable = "NABLA_GOLDEN"
 
-    /// `$NABLA_GOLDEN` when set, else `../shared/golden` next to the package root (found from this
-    /// source file's path, so it works from any working directory).
+    /// The package root, found from this source file's path, so that it works from any working directory.
+    public static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent()   // NablaTestSupport
+            .deletingLastPathComponent()   // Tests
+            .deletingLastPathComponent()   // package root
+    }
+
+    /// The repository's own copy of the reference values, written by scripts/golden/generate.py.
+    public static var repositoryFolder: URL {
+        packageRoot.appendingPathComponent("Tests/Golden", isDirectory: true).standardizedFileURL
+    }
+
+    /// `$NABLA_GOLDEN` when set, else the repository's copy in Tests/Golden.
     public static var folder: URL {
         if let path = ProcessInfo.processInfo.environment[environmentVariable], !path.isEmpty {
             return URL(fileURLWithPath: path, isDirectory: true)
         }
-        let packageRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()   // NablaTests
-            .deletingLastPathComponent()   // Tests
-            .deletingLastPathComponent()   // package root
-        return packageRoot.appendingPathComponent("../shared/golden", isDirectory: true).standardizedFileURL
+        return repositoryFolder
     }
 
     private static let lock = NSLock()
@@ -279,7 +287,8 @@ public enum Golden {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw GoldenError(description: """
                 golden file \(url.path) not found: PyTorch's reference values are expected in \(folder.path) \
-                (set the environment variable \(environmentVariable) to the folder that holds \(name))
+                (scripts/golden/generate.py writes them to Tests/Golden; the environment variable \
+                \(environmentVariable) points at another folder that holds \(name))
                 """)
         }
         let value = try JSONDecoder().decode(GoldenValue.self, from: Data(contentsOf: url))

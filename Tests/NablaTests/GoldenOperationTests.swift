@@ -2,7 +2,7 @@ import NablaTestSupport
 import Testing
 @testable import Nabla
 
-// Every case of ../shared/golden/ops.json reproduced with Nabla: the forward value, then the gradient of
+// Every case of Tests/Golden/ops.json reproduced with Nabla: the forward value, then the gradient of
 // each float input for the upstream gradient PyTorch used. Each entry's comment is the PyTorch expression.
 
 /// Nabla's version of one golden case: its output computed from the case's inputs.

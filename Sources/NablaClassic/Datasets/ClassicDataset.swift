@@ -45,7 +45,8 @@ public struct ClassicDataset: Sendable {
             case .breastCancer: "569 tumours, 30 cell-nucleus features, malignant or benign (classification)"
             case .digits: "1,797 handwritten digits, 8×8 pixels 0–16, 10 classes (classification)"
             case .diabetes: "442 patients, 10 baseline variables, disease progression after a year (regression)"
-            case .boston: "506 Boston districts, 13 features, median house value in $1000s (regression)"
+            case .boston: "506 Boston districts, 13 features, median house value in $1000s (regression); deprecated: "
+                + "scikit-learn removed it in 1.2 because one feature encodes the share of Black residents"
             }
         }
     }

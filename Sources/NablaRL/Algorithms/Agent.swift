@@ -41,7 +41,7 @@ public struct AgentProgress {
         self.meanReturn = meanReturn
         self.episodes = episodes
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         json = (try? encoder.encode(record)) ?? Data()
     }
 }

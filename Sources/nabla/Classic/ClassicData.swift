@@ -31,7 +31,9 @@ enum ClassicDataSource {
         ]
     }
 
-    static func load(_ name: String, options: ClassicOptions) throws -> ClassicRunData {
+    static func load(_ given: String, options: ClassicOptions) throws -> ClassicRunData {
+        // `breast_cancer` (scikit-learn's spelling) and `breast-cancer` name the same set; so for the others.
+        let name = given.hasSuffix(".csv") ? given : given.replacingOccurrences(of: "_", with: "-")
         let generator = RandomGenerator(seed: options.seed)
         if let set = ClassicDataset.BuiltIn(rawValue: name) {
             return ClassicRunData(training: try ClassicDataset.builtIn(set).prefix(options.limit ?? .max), test: nil, source: name)

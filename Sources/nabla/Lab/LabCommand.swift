@@ -79,6 +79,7 @@ struct LabRunCommand: ParsableCommand {
 
     func run() throws {
         memory.apply()
+        InterruptRequest.install()
         try reportingInputErrors {
             let labName = try name ?? LabRunner.labName(inRunFolder: resume!)
             var options = LabRunOptions()
@@ -93,6 +94,8 @@ struct LabRunCommand: ParsableCommand {
             options.stopAfterSteps = stopAfterSteps
             try LabRunner.run(try LabRegistry.lab(named: labName), options: options)
         }
+        // Stopped by SIGINT or SIGTERM (checkpoint written, resume command printed): exit as the signal would.
+        if let signal = InterruptRequest.signal { throw ExitCode(128 + signal) }
     }
 }
 

@@ -69,7 +69,7 @@ struct RLTrainCommand: ParsableCommand {
                 throw ValidationError("could not create the run folder \(folder.path): \(error); choose a writable --output")
             }
             let pretty = JSONEncoder()
-            pretty.outputFormatting = [.sortedKeys, .prettyPrinted]
+            pretty.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             try write(try pretty.encode(run), to: folder.appendingPathComponent("run.json"))
             print("\(name) on \(specification.name), \(steps) steps, seed \(seed) -> \(folder.path)")
         }
@@ -111,7 +111,7 @@ struct RLTrainCommand: ParsableCommand {
                                     episodes: returns.count, meanReturn: mean, standardDeviation: deviation, returns: returns,
                                     trainingSeconds: trainingSeconds, rewardThreshold: specification.rewardThreshold)
         let pretty = JSONEncoder()
-        pretty.outputFormatting = [.sortedKeys, .prettyPrinted]
+        pretty.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         try write(try pretty.encode(evaluation), to: folder.appendingPathComponent("evaluation.json"))
         let solved = specification.rewardThreshold.map { mean >= $0 ? " (solved: threshold \(Int($0)))" : " (threshold \(Int($0)))" } ?? ""
         print(String(format: "trained %d steps in %.1f s; evaluation over %d episodes: mean return %.1f ± %.1f%@",

@@ -15,8 +15,19 @@ struct TrainCommand: ParsableCommand {
             + ". Options left out take the lab's defaults (see nabla lab run --help). A checkpoint (checkpoint.safetensors) is written "
             + "atomically at the end of every epoch, and the trained weights as model.safetensors at the end; "
             + "--resume DIR continues an interrupted run with the settings in DIR/config.json, ending exactly "
-            + "as an uninterrupted run would."
+            + "as an uninterrupted run would.\n\nDefaults:\n" + recipes.map(defaultsLine).joined(separator: "\n")
+            + "\n\nExamples:\n  nabla train fashion-mlp --epochs 3\n  nabla train fashion-cnn --optimizer sgd --learning-rate 0.05 --schedule onecycle"
+            + "\n  nabla train --resume runs/fashion-cnn-20260101-120000"
     )
+
+    /// One recipe's defaults for the options of this command (the CNN's pinned plain-model settings included).
+    static func defaultsLine(_ lab: FashionClassifierLab) -> String {
+        let pinned = lab.name == FashionClassifierLab.cnn.name ? FashionClassifierLab.plainCNNSettings : []
+        let values = (try? LabRunner.resolve(lab, quick: false, overrides: pinned))?.values ?? [:]
+        let shown = ["epochs", "batch_size", "learning_rate", "optimizer", "schedule", "validation_fraction", "normalize_inputs"]
+        return "  \(lab.name): " + shown.compactMap { key in values[key].map { "\(key.replacingOccurrences(of: "_", with: "-")) \($0)" } }
+            .joined(separator: ", ")
+    }
 
     @Argument(help: "The recipe to train: \(recipes.map(\.name).joined(separator: ", ")) (default fashion-cnn).")
     var recipe: String?
@@ -56,6 +67,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         memory.apply()
+        InterruptRequest.install()
         try reportingInputErrors {
             let name = try recipe ?? resume.map(LabRunner.labName(inRunFolder:)) ?? FashionClassifierLab.cnn.name
             var options = LabRunOptions()
@@ -79,5 +91,7 @@ struct TrainCommand: ParsableCommand {
             options.overrides = pinned + given.compactMap { key, value in value.map { "\(key)=\($0)" } }
             try LabRunner.run(try LabRegistry.lab(named: name), options: options)
         }
+        // Stopped by SIGINT or SIGTERM (checkpoint written, resume command printed): exit as the signal would.
+        if let signal = InterruptRequest.signal { throw ExitCode(128 + signal) }
     }
 }
