@@ -27,6 +27,30 @@ public final class DCGANGenerator: Module, Layer {
         let grid = project(noise).reshaped([noise.shape[0], 128, 7, 7])
         return deconv2(bn2(deconv1(bn1(grid).relu())).relu()).tanh()
     }
+
+    /// Sets both batch norms' running statistics to the batch statistics of the current generator on
+    /// `noise` (N, latent) ("standing statistics", Brock et al., 2019). During training the running
+    /// statistics trail a generator that changes every step, so evaluation-mode images drawn from them
+    /// lag the network; after this call evaluation mode normalises as training mode does on a large batch.
+    public func standStatistics(noise: Tensor) {
+        precondition(noise.rank == 2 && noise.shape[1] == latentSize && noise.shape[0] > 1,
+                     "DCGANGenerator.standStatistics: noise must be (N > 1, \(latentSize)), got \(noise.shape)")
+        withoutGradients {
+            func stand(_ norm: BatchNorm2d, _ input: Tensor) {
+                let count = Float(input.count / input.shape[1])
+                let mean = input.mean(axes: [0, 2, 3])
+                let centered = input - mean.reshaped([1, -1, 1, 1])
+                norm.runningMean.assign(mean)
+                norm.runningVariance.assign((centered * centered).sum(axes: [0, 2, 3]) / (count - 1))
+            }
+            let wasTraining = isTraining
+            eval()
+            defer { if wasTraining { train() } }
+            let grid = project(noise).reshaped([noise.shape[0], 128, 7, 7])
+            stand(bn1, grid)
+            stand(bn2, deconv1(bn1(grid).relu()))
+        }
+    }
 }
 
 /// DCGAN's discriminator (or, without batch normalisation, WGAN-GP's critic) for (N, 1, 28, 28) images:

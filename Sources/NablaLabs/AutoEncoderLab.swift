@@ -34,8 +34,8 @@ public struct AutoEncoderLab: Lab {
          .integer("test_examples", 10_000, quick: 2_000, in: 10...10_000, "test images the error is measured on"),
          .integer("code", 16, in: 1...256, "units of the code (and PCA components)"),
          .real("noise", 0, in: 0...1, "standard deviation of the Gaussian noise added to the encoder's input (0: a plain auto-encoder)"),
-         .integer("batch_size", 128, in: 2...60_000, "images per mini-batch"),
-         .integer("epochs", 20, quick: 4, in: 1...1000, "passes over the training images"),
+         .integer("batch_size", 128, quick: 64, in: 2...60_000, "images per mini-batch"),
+         .integer("epochs", 20, quick: 12, in: 1...1000, "passes over the training images"),
          .real("learning_rate", 1e-3, in: 1e-6...1, "Adam's learning rate")]
     }
 

@@ -44,8 +44,8 @@ public struct GANLab: Lab {
          .integer("epochs", 5, quick: 2, in: 1...1000, "GAN passes over the training images"),
          .choice("loss", AdversarialLoss.nonsaturating.rawValue, among: AdversarialLoss.allCases.map(\.rawValue),
                  "nonsaturating (DCGAN), original (minimax) or wgan-gp (critic without batch norm, penalty 10)"),
-         .integer("batch_size", 64, in: 2...4096, "images per batch"),
-         .real("learning_rate", 2e-4, in: 1e-6...1, "Adam's learning rate for both networks (betas 0.5, 0.999)"),
+         .integer("batch_size", 64, quick: 32, in: 2...4096, "images per batch"),
+         .real("learning_rate", 2e-4, quick: 5e-4, in: 1e-6...1, "Adam's learning rate for both networks (betas 0.5, 0.999)"),
          .integer("frames_per_epoch", 4, quick: 8, in: 1...100, "frames of the fixed-noise animation per epoch"),
          .integer("feature_epochs", 5, quick: 2, in: 1...100, "epochs of the feature classifier"),
          .integer("vae_epochs", 10, quick: 2, in: 1...1000, "epochs of the baseline VAE")]

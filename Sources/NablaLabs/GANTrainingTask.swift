@@ -38,6 +38,10 @@ final class GANTrainingTask: TrainingTask {
     private(set) var generatorCurve: [Double] = []
     private var pending = (discriminator: 0.0, generator: 0.0, count: 0)
     private var stepCount = 0
+    /// Noise whose batch statistics the generator's batch norms take before evaluation-mode sampling
+    /// (`standStatistics`), and the step at which they last did.
+    private lazy var standingNoise = RandomGenerator(seed: 0x5EED).normal([500, latentSize])
+    private var stoodAtStep: Int?
 
     init(step: AdversarialTrainingStep, training: Tensor, batchSize: Int, generator: RandomGenerator, fixedNoise: Tensor,
          framesPerEpoch: Int, fidNoise: Tensor, features: FashionFeatureNetwork, testStatistics: GaussianStatistics) {
@@ -92,9 +96,14 @@ final class GANTrainingTask: TrainingTask {
         return StepResult(loss: discriminator, count: count, metrics: [("generator_loss", generatorLoss)])
     }
 
-    /// The generator's images for `noise`, in evaluation mode, as (N, 1, 28, 28) in [−1, 1].
+    /// The generator's images for `noise`, in evaluation mode with standing statistics (the batch norms'
+    /// statistics recomputed on 500 fixed noise vectors for the current weights), as (N, 1, 28, 28) in [−1, 1].
     func samples(_ noise: Tensor) -> Tensor {
         let network = step.generatorNetwork
+        if stoodAtStep != stepCount {
+            network.standStatistics(noise: standingNoise)
+            stoodAtStep = stepCount
+        }
         network.eval()
         defer { network.train() }
         return withoutGradients { network(noise) }

@@ -19,6 +19,7 @@ public enum LabRegistry {
         AutoEncoderLab(),
         VAELab(),
         GANLab(),
+        AnomalyLab(),
         DistillationLab(),
         CartPoleLab(),
         DQNLab(),

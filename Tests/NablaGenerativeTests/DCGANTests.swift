@@ -18,6 +18,21 @@ import Testing
         #expect(discriminator(images).shape == [3, 1])
     }
 
+    /// After standing statistics on a batch, evaluation mode on that batch gives the training-mode images
+    /// (up to the unbiased variance the running statistics keep), and the mode it was in is kept.
+    @Test func standingStatisticsMakeEvaluationModeMatchTheBatch() {
+        let random = RandomGenerator(seed: 3)
+        let generator = DCGANGenerator(generator: random)
+        let noise = random.normal([400, 100])
+        let batchImages = withoutGradients { generator(noise) }
+        generator.standStatistics(noise: noise)
+        #expect(generator.isTraining)
+        generator.eval()
+        let evaluated = withoutGradients { generator(noise) }
+        let largest = zip(batchImages.scalars, evaluated.scalars).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(largest < 5e-3, "\(largest)")
+    }
+
     /// ∂gp/∂w for every weight of a small convolutional critic (conv 4×4 stride 2 → tanh → linear), against
     /// central differences of gp. The critic is smooth (tanh): with DCGAN's leaky ReLU, a finite step flips
     /// units across the kink and the difference quotient measures that jump, not the derivative.
