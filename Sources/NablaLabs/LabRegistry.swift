@@ -24,6 +24,7 @@ public enum LabRegistry {
         DQNLab(),
         PolicyGradientLab(),
         CharGPTLab(),
+        MetaSinusoidLab(),
     ]
 
     /// The lab called `name`; throws `LabError` listing the known names otherwise.
