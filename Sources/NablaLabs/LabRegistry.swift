@@ -24,6 +24,7 @@ public enum LabRegistry {
         DQNLab(),
         PolicyGradientLab(),
         CharGPTLab(),
+        LifelongLab(),
         MetaSinusoidLab(),
     ]
 

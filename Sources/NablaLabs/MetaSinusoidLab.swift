@@ -54,7 +54,7 @@ public struct MetaSinusoidLab: Lab {
 
     public func run(_ context: LabContext) throws -> LabResult {
         let values = context.settings
-        let methods = try methodList(values.text("methods"))
+        let methods = try LabMethodList.parse(values.text("methods"), allowed: Self.methods)
         let configuration = Configuration(shots: values.integer("shots"), queries: values.integer("queries"), metaBatch: values.integer("meta_batch"),
                                           hidden: values.integer("hidden"), chunk: values.integer("chunk"),
                                           innerLearningRate: Float(values.real("inner_learning_rate")), metaLearningRate: values.real("meta_learning_rate"))
@@ -72,7 +72,7 @@ public struct MetaSinusoidLab: Lab {
             guard outcome.isOver else { return .interrupted }
             let seconds = Date().timeIntervalSince(start)
             let losses = task.testLosses(steps: 10)
-            let means = losses.map { Double($0.reduce(0, +)) / Double($0.count) }
+            let means: [Double] = losses.map { (row: [Float]) -> Double in row.reduce(0.0) { $0 + Double($1) } / Double(row.count) }
             let (mean, halfWidth) = meanAndInterval(losses[1])
             afterOne[method] = mean
             context.log(String(format: "%@: test MSE %.3f ± %.3f after one step (%.3f before, %.3f after 10 steps), %.0f s",
@@ -81,8 +81,9 @@ public struct MetaSinusoidLab: Lab {
                          String(format: "%.0f", seconds)])
             summary += [("\(method)_test_mse", mean), ("\(method)_test_mse_interval", halfWidth), ("\(method)_test_mse_10_steps", means[10]),
                         ("\(method)_seconds", seconds)]
-            let points = outcome.state.metrics.compactMap { row in row["test_mse"].map { (Double(row["epoch"] ?? 0) * Double(configuration.chunk), $0) } }
-            curves.append(.init(name: method, x: points.map(\.0), y: points.map(\.1)))
+            let rowsWithMSE = outcome.state.metrics.filter { $0["test_mse"] != nil }
+            let iterations: [Double] = rowsWithMSE.map { ($0["epoch"] ?? 0) * Double(configuration.chunk) }
+            curves.append(.init(name: method, x: iterations, y: rowsWithMSE.map { $0["test_mse"]! }))
             stepSeries.append(.init(name: method, x: (0...10).map(Double.init), y: means))
             networks[method] = network
         }
@@ -102,17 +103,6 @@ public struct MetaSinusoidLab: Lab {
         sections.append(.table("Test MSE (\(configuration.shots)-shot)", headers: ["method", "before adapting", "after 1 step (95% interval)", "after 10 steps", "seconds"],
                                rows: rows, caption: "Bar: MAML ≤ 1.13 after one step (Meta-SGD paper, Table 1) and below the pretrained network."))
         return LabResult(headline: afterOne["maml"] ?? .nan, summary: summary, sections: sections)
-    }
-
-    func methodList(_ text: String) throws -> [String] {
-        let methods = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        for method in methods where !Self.methods.contains(method) {
-            throw LabError("setting 'methods' names '\(method)', which is not one of \(Self.methods.joined(separator: ", "))")
-        }
-        guard !methods.isEmpty, Set(methods).count == methods.count else {
-            throw LabError("setting 'methods' must name each method at most once and at least one, got '\(text)'")
-        }
-        return methods
     }
 
     func meanAndInterval(_ values: [Float]) -> (Double, Double) {
