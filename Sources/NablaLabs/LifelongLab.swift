@@ -37,9 +37,9 @@ public struct LifelongLab: Lab {
          .integer("hidden", 256, in: 8...4096, "units in each of the two hidden layers"),
          .integer("batch_size", 128, in: 1...10_000, "images per mini-batch"),
          .real("learning_rate", 0.05, in: 1e-6...10, "SGD's learning rate"),
-         .real("ewc_lambda", 20, in: 0...1e9, "EWC's penalty strength on the Fisher diagonal (with SGD, lr × 2λ × the largest Fisher entry must stay below 2)"),
+         .real("ewc_lambda", 1, in: 0...1e9, "EWC's penalty strength on the Fisher diagonal (with SGD, lr × 2λ × the largest Fisher entry must stay below 2)"),
          .real("si_c", 1, in: 0...1e9, "SI's penalty strength c"),
-         .real("mas_lambda", 50, in: 0...1e9, "MAS's penalty strength"),
+         .real("mas_lambda", 1, in: 0...1e9, "MAS's penalty strength"),
          .integer("importance_examples", 300, quick: 100, in: 1...60_000, "examples EWC and MAS estimate importance on"),
          .integer("memory_per_task", 256, in: 1...10_000, "A-GEM: examples kept from each finished task"),
          .integer("memory_batch", 256, in: 1...10_000, "A-GEM: memory examples per reference gradient")]
@@ -84,7 +84,11 @@ public struct LifelongLab: Lab {
             guard outcome.isOver else { return .interrupted }
             let epochsPerTask = values.integer("epochs_per_task")
             let matrix = (0..<taskCount).map { trained in
-                (0..<taskCount).map { tested in outcome.state.metrics[(trained + 1) * epochsPerTask - 1]["task\(tested + 1)_accuracy"] ?? .nan }
+                // A stage stopped by a diverging loss has fewer rows: the tasks it never finished read NaN.
+                (0..<taskCount).map { tested in
+                    let row = (trained + 1) * epochsPerTask - 1
+                    return row < outcome.state.metrics.count ? outcome.state.metrics[row]["task\(tested + 1)_accuracy"] ?? .nan : .nan
+                }
             }
             let average = matrix[taskCount - 1].reduce(0, +) / Double(taskCount)
             let backward = (0..<taskCount - 1).map { matrix[taskCount - 1][$0] - matrix[$0][$0] }.reduce(0, +) / Double(taskCount - 1)
