@@ -5,7 +5,7 @@ import PackageDescription
 let package = Package(
     name: "Nabla",
     products: [
-        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaGraph", "NablaRL", "NablaTrain", "NablaLabs", "NablaCompression", "NablaGenerative", "NablaLanguage"]),
+        .library(name: "Nabla", targets: ["Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaData", "NablaCheckpoint", "NablaClassic", "NablaTrust", "NablaGraph", "NablaRL", "NablaTrain", "NablaLabs", "NablaCompression", "NablaGenerative", "NablaLanguage", "NablaTransfer"]),
         .executable(name: "nabla", targets: ["nabla"]),
     ],
     dependencies: [
@@ -56,10 +56,12 @@ let package = Package(
         .target(name: "NablaGenerative", dependencies: ["Nabla", "NablaNN", "NablaOptim", "CNablaBLAS"]),
         // Language: text corpora (fortunes), tokenisers, a GPT with causal self-attention, generation with a key/value cache.
         .target(name: "NablaLanguage", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint"]),
+        // Beyond one task: meta-learning (episode sampling, MAML over fast weights), life-long learning and domain adaptation.
+        .target(name: "NablaTransfer", dependencies: ["Nabla", "NablaNN"]),
         // The one training loop: tasks with named models and optimisers, run folders, progress, metrics, checkpoints and resume.
         .target(name: "NablaTrain", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz"]),
         // The course labs, one file each, built on NablaTrain; `nabla lab` runs them.
-        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust", "NablaGraph", "NablaCompression", "NablaGenerative", "NablaRL", "NablaLanguage"]),
+        .target(name: "NablaLabs", dependencies: ["Nabla", "NablaNN", "NablaOptim", "NablaData", "NablaCheckpoint", "NablaViz", "NablaTrain", "NablaClassic", "NablaTrust", "NablaGraph", "NablaCompression", "NablaGenerative", "NablaRL", "NablaLanguage", "NablaTransfer"]),
         // `nabla board`: a read-only web dashboard of run folders (live charts, compare, media), on Hummingbird.
         // It reads the run folders' files itself, so that it builds without the numerical targets.
         .target(name: "NablaBoard", dependencies: [.product(name: "Hummingbird", package: "hummingbird")]),
@@ -87,6 +89,7 @@ let package = Package(
         .testTarget(name: "NablaGenerativeTests", dependencies: ["NablaGenerative", "Nabla", "NablaNN", "NablaTestSupport"]),
         .testTarget(name: "NablaBoardTests", dependencies: ["NablaBoard"]),
         .testTarget(name: "NablaLanguageTests", dependencies: ["NablaLanguage", "Nabla", "NablaNN", "NablaData", "NablaTestSupport"]),
+        .testTarget(name: "NablaTransferTests", dependencies: ["NablaTransfer", "Nabla", "NablaNN", "NablaTestSupport"]),
         .testTarget(name: "NablaLabsTests", dependencies: ["NablaLabs", "NablaTrain", "NablaClassic", "NablaGraph", "NablaData", "Nabla", "NablaNN", "NablaOptim", "NablaViz", "NablaTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -25,6 +25,8 @@ public enum LabRegistry {
         DQNLab(),
         PolicyGradientLab(),
         CharGPTLab(),
+        LifelongLab(),
+        MetaSinusoidLab(),
     ]
 
     /// The lab called `name`; throws `LabError` listing the known names otherwise.
