@@ -45,7 +45,7 @@ final class AgentTrainingTask: TrainingTask {
     var roundingNote: String? {
         guard let update = agent.stepsPerUpdate, update > 1, chunk != requestedChunk || plannedSteps != totalSteps else { return nil }
         return "\(agent.algorithm) updates every \(update) environment steps, so its \(totalSteps)-step budget becomes \(plannedSteps) "
-            + "in \(epochs) epochs of \(chunk) steps (chunk \(requestedChunk) rounded up to whole updates)"
+            + "in \(epochs) epochs of \(chunk) steps" + (chunk == requestedChunk ? "" : " (chunk \(requestedChunk) rounded up to whole updates)")
     }
 
     /// Epochs that cover the planned steps in chunks.
