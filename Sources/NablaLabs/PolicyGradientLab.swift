@@ -24,6 +24,7 @@ public struct PolicyGradientLab: Lab {
          .integer("ppo_steps", 1_000_000, quick: 100_000, in: 1...100_000_000, "environment steps for PPO (RL-zoo budget)"),
          .choice("ppo_hyperparameters", "zoo", quick: "short", among: ["zoo", "short"],
                  "PPO's settings: the RL zoo's for 1,000,000 steps, or ones for short budgets (16 × 128-step rollouts, 10 epochs, γ 0.99, λ 0.95, no entropy bonus)"),
+         .flag("ppo_linear_decay", true, "PPO's learning rate and clip range fall linearly to 0 over the zoo settings' run (the zoo keeps them constant; falling, the final policy is steadier)"),
          .integer("chunk", 16_384, quick: 4_096, in: 1...10_000_000, "environment steps between points of the return curves (and checkpoints)"),
          .integer("evaluation_episodes", 100, quick: 10, in: 1...10_000, "greedy episodes that score each trained agent"),
          .integer("animation_stride", 5, in: 1...100, "draw every Nth step of the animated landing")]
@@ -38,12 +39,12 @@ public struct PolicyGradientLab: Lab {
     }
 
     /// The RL zoo's LunarLander settings for PPO (16 landers × 1024 steps per rollout, minibatches of 64,
-    /// 4 epochs, γ 0.999, λ 0.98, entropy 0.01, learning rate 3e-4) and A2C (γ 0.995, entropy 1e-5, learning
+    /// 4 epochs, γ 0.999, λ 0.98, entropy 0.01, learning rate 3e-4, with `ppo_linear_decay` falling to 0) and A2C (γ 0.995, entropy 1e-5, learning
     /// rate 8.3e-4); REINFORCE with its defaults and 8 episodes per update. The zoo's PPO updates only 7
     /// times in the quick run's 100,000 steps, so the "short" PPO settings update 49 times (16 × 128-step
     /// rollouts) for 10 epochs each, with γ 0.99, λ 0.95 and no entropy bonus, so the greedy policy
     /// sharpens within the budget. Tiny runs (ppo_steps below one 16 × 128 rollout) use 16 × 32.
-    static func hyperParameters(_ algorithm: String, preset: String, steps: Int) -> [String] {
+    static func hyperParameters(_ algorithm: String, preset: String, steps: Int, linearDecay: Bool) -> [String] {
         switch algorithm {
         case "reinforce": return ["episodes_per_update=8", "learning_rate=1e-3"]
         case "a2c": return ["discount=0.995", "entropy_coefficient=1e-5", "learning_rate=8.3e-4"]
@@ -53,7 +54,7 @@ public struct PolicyGradientLab: Lab {
                         "gae_lambda=0.95", "entropy_coefficient=0", "learning_rate=3e-4", "linear_decay=false"]
             }
             return ["n_envs=16", "n_steps=\(steps >= 16 * 1024 ? 1024 : 32)", "batch_size=64", "epochs=4", "discount=0.999",
-                    "gae_lambda=0.98", "entropy_coefficient=0.01", "learning_rate=3e-4", "linear_decay=false"]
+                    "gae_lambda=0.98", "entropy_coefficient=0.01", "learning_rate=3e-4", "linear_decay=\(linearDecay)"]
         }
     }
 
@@ -61,7 +62,8 @@ public struct PolicyGradientLab: Lab {
         let algorithms = try AlgorithmComparison.algorithms(context, allowed: ["reinforce", "a2c", "ppo"])
         let comparison = AlgorithmComparison(specification: try EnvironmentRegistry.specification(named: "LunarLander-v3")) { algorithm in
             Self.hyperParameters(algorithm, preset: context.settings.text("ppo_hyperparameters"),
-                                 steps: context.settings.integer("\(algorithm)_steps"))
+                                 steps: context.settings.integer("\(algorithm)_steps"),
+                                 linearDecay: context.settings.flag("ppo_linear_decay"))
         }
         guard let (summary, sections) = try comparison.run(context, algorithms: algorithms, curveCaption:
             "The running mean of the latest 100 training episodes (sampling actions, so below the greedy policy's). Gymnasium counts 200 as solved.") else {
