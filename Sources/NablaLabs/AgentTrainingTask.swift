@@ -11,9 +11,18 @@ import NablaViz
 /// (one batch), so progress, metrics, checkpoints and resume work as for every other lab. The agent's
 /// networks, optimiser and generator go into the trainer's checkpoint; the environments' state, the
 /// loop's counters and the return curve go in as records.
+///
+/// An agent stops only between updates, so the budget is spent in whole updates: where their size is
+/// fixed (A2C's and PPO's rollouts), the chunk is rounded up to whole updates and the epochs cover the
+/// budget rounded up to whole updates, so every epoch trains. Where it varies (REINFORCE's episodes), an
+/// update may overshoot a chunk; when the budget is spent before the last epoch, the trainer ends the run
+/// there and says so (`finishedEarly`).
 final class AgentTrainingTask: TrainingTask {
     let agent: any Agent
-    let totalSteps: Int, chunk: Int
+    /// The step budget as asked for, and as the agent will spend it (rounded up to whole updates).
+    let totalSteps: Int, plannedSteps: Int
+    /// Environment steps per epoch: as asked, or rounded up to whole updates.
+    let chunk: Int, requestedChunk: Int
     /// (steps, mean return of the latest 100 training episodes) after each chunk.
     private(set) var curve: [CurvePoint] = []
 
@@ -26,11 +35,21 @@ final class AgentTrainingTask: TrainingTask {
         precondition(totalSteps > 0 && chunk > 0, "AgentTrainingTask: total steps \(totalSteps) and chunk \(chunk) must be positive")
         self.agent = agent
         self.totalSteps = totalSteps
-        self.chunk = chunk
+        let update = max(agent.stepsPerUpdate ?? 1, 1)
+        requestedChunk = chunk
+        self.chunk = (chunk + update - 1) / update * update
+        plannedSteps = (totalSteps + update - 1) / update * update
     }
 
-    /// Epochs that cover `totalSteps` in chunks.
-    var epochs: Int { (totalSteps + chunk - 1) / chunk }
+    /// What rounding to whole updates changed, for the log; nil when nothing did.
+    var roundingNote: String? {
+        guard let update = agent.stepsPerUpdate, update > 1, chunk != requestedChunk || plannedSteps != totalSteps else { return nil }
+        return "\(agent.algorithm) updates every \(update) environment steps, so its \(totalSteps)-step budget becomes \(plannedSteps) "
+            + "in \(epochs) epochs of \(chunk) steps" + (chunk == requestedChunk ? "" : " (chunk \(requestedChunk) rounded up to whole updates)")
+    }
+
+    /// Epochs that cover the planned steps in chunks.
+    var epochs: Int { (plannedSteps + chunk - 1) / chunk }
 
     var models: KeyValuePairs<String, Module> { agent.checkpointModules }
     var optimizers: KeyValuePairs<String, any Optimizer> { ["optimizer": agent.checkpointOptimizer] }
@@ -40,9 +59,14 @@ final class AgentTrainingTask: TrainingTask {
 
     func trainStep(_ epoch: Int) throws -> StepResult {
         let before = agent.steps
-        // To the next multiple of the chunk (rollouts may overshoot one; the next chunk then ends on time).
+        // To the next multiple of the chunk (REINFORCE's episodes may overshoot one; the next chunk then ends on time).
         agent.run(totalSteps: totalSteps, stopAfterSteps: min(totalSteps, (agent.steps / chunk + 1) * chunk)) { _ in }
         return StepResult(loss: 0, count: max(agent.steps - before, 1))
+    }
+
+    var finishedEarly: String? {
+        guard agent.steps >= totalSteps else { return nil }
+        return "\(agent.algorithm) has spent its budget of \(totalSteps) environment steps (\(agent.steps) taken: its updates of whole episodes overshoot the \(chunk)-step epochs)"
     }
 
     /// The mean return of the latest (up to) 100 finished training episodes, nil before any.

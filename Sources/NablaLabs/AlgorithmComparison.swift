@@ -37,6 +37,7 @@ struct AlgorithmComparison {
         for algorithm in algorithms {
             let agent = try Algorithms.make(algorithm, environment: specification, settings: hyperParameters(algorithm), seed: context.seed)
             let task = AgentTrainingTask(agent: agent, totalSteps: context.settings.integer("\(algorithm)_steps"), chunk: context.settings.integer("chunk"))
+            if let note = task.roundingNote { context.log(note) }
             let start = Date()
             let outcome = try context.train(task, epochs: task.epochs, stage: algorithm)
             guard outcome.isOver else { return nil }

@@ -221,6 +221,12 @@ public final class Trainer<Task: TrainingTask> {
                 options.log("early stopping: \(rule.metric) has not improved for \(rule.patience) epochs; stopped after epoch \(epoch) of \(epochs)")
                 return TrainingOutcome(state: state, stop: .stoppedEarly(epoch: epoch))
             }
+            if let reason = task.finishedEarly, epoch < epochs {
+                state.stoppedEarlyAfterEpoch = epoch
+                try checkpoint.save(state)
+                options.log("training ended after epoch \(epoch) of \(epochs): \(reason)")
+                return TrainingOutcome(state: state, stop: .stoppedEarly(epoch: epoch))
+            }
             try checkpoint.save(state)
             if let stopAfterEpochs = options.stopAfterEpochs, epoch >= stopAfterEpochs, epoch < epochs {
                 options.log("stopped after epoch \(epoch) of \(epochs); checkpoint written; continue with: \(options.resumeCommand)")

@@ -60,6 +60,10 @@ public protocol TrainingTask: AnyObject {
     func saveState(into checkpoint: inout TrainingCheckpoint) throws
     /// Puts back what `saveState` saved.
     func restoreState(from checkpoint: TrainingCheckpoint) throws
+    /// Why there is nothing left to train, when the task has spent its own budget before the last epoch
+    /// (an environment-step budget that updates of varying size overshoot); the trainer then ends the
+    /// run after the epoch, logs this and resumes as finished. nil (the default) while there is work left.
+    var finishedEarly: String? { get }
     /// Throws `MemoryLimitError` when a training step would need more memory than `MemoryBudget` allows
     /// (see `TrainingMemoryEstimate`). The trainer calls it before the first step; the default checks nothing.
     func checkMemory() throws
@@ -72,6 +76,7 @@ extension TrainingTask {
     public func saveState(into checkpoint: inout TrainingCheckpoint) throws {}
     public func restoreState(from checkpoint: TrainingCheckpoint) throws {}
     public func checkMemory() throws {}
+    public var finishedEarly: String? { nil }
 
     /// The common step: clears `optimizer`'s gradients, back-propagates `loss` and takes one step.
     public func minimize(_ loss: Tensor, with optimizer: any Optimizer) {

@@ -1,6 +1,7 @@
 import Foundation
 import Nabla
 import NablaCheckpoint
+import NablaRL
 import Testing
 @testable import NablaLabs
 
@@ -47,6 +48,20 @@ import Testing
         #expect(wholeCheckpoints.count > 0)
         #expect(try Self.checkpoints(resumed.folder) == wholeCheckpoints)
         #expect(resumed.result.headline.bitPattern == whole.result.headline.bitPattern)
+    }
+
+    /// PPO stops only between rollouts, so its epochs are whole rollouts and each one trains.
+    @Test func epochsCoverTheBudgetInWholeRollouts() throws {
+        let agent = try Algorithms.make("ppo", environment: EnvironmentRegistry.specification(named: "CartPole-v1"),
+                                        settings: ["n_envs=2", "n_steps=8", "batch_size=16", "epochs=1"], seed: 0)
+        let task = AgentTrainingTask(agent: agent, totalSteps: 40, chunk: 10)
+        #expect(task.chunk == 16 && task.plannedSteps == 48 && task.epochs == 3)
+        #expect(task.roundingNote?.contains("48") == true)
+        for epoch in 1...task.epochs {
+            _ = try task.trainStep(epoch)
+            #expect(agent.steps == 16 * epoch)
+        }
+        #expect(task.finishedEarly != nil)
     }
 
     @Test func unknownAlgorithmsAndVariantsNameTheSetting() throws {

@@ -10,6 +10,10 @@ public protocol Agent: AnyObject {
     var algorithm: String { get }
     /// Environment steps taken so far.
     var steps: Int { get }
+    /// The environment steps of every update when they are fixed (a rollout of `n_envs × n_steps` for
+    /// A2C and PPO, one step of every copy for DQN), nil when they vary (REINFORCE's whole episodes).
+    /// Training stops only between updates, so a budget is spent in multiples of this.
+    var stepsPerUpdate: Int? { get }
     var environments: VectorEnvironment { get }
     /// The deterministic policy's action for one observation (evaluation and `nabla rl play`).
     func greedyAction(_ observation: [Float]) -> Int
@@ -54,6 +58,7 @@ extension PPO: Agent {
         set { steps = newValue["steps"] ?? steps; updates = newValue["updates"] ?? updates }
     }
     public var algorithm: String { "ppo" }
+    public var stepsPerUpdate: Int? { configuration.environmentCount * configuration.stepsPerRollout }
     public func greedyAction(_ observation: [Float]) -> Int { model.greedyActions(observation)[0] }
     public func run(totalSteps: Int, stopAfterSteps: Int?, progress: (AgentProgress) -> Void) {
         train(totalSteps: totalSteps, stopAfterSteps: stopAfterSteps) {
@@ -70,6 +75,7 @@ extension A2C: Agent {
         set { steps = newValue["steps"] ?? steps; updates = newValue["updates"] ?? updates }
     }
     public var algorithm: String { "a2c" }
+    public var stepsPerUpdate: Int? { configuration.environmentCount * configuration.stepsPerRollout }
     public func greedyAction(_ observation: [Float]) -> Int { model.greedyActions(observation)[0] }
     public func run(totalSteps: Int, stopAfterSteps: Int?, progress: (AgentProgress) -> Void) {
         train(totalSteps: totalSteps, stopAfterSteps: stopAfterSteps) {
@@ -86,6 +92,7 @@ extension REINFORCE: Agent {
         set { steps = newValue["steps"] ?? steps; updates = newValue["updates"] ?? updates }
     }
     public var algorithm: String { "reinforce" }
+    public var stepsPerUpdate: Int? { nil }
     public func greedyAction(_ observation: [Float]) -> Int { model.greedyActions(observation)[0] }
     public func run(totalSteps: Int, stopAfterSteps: Int?, progress: (AgentProgress) -> Void) {
         train(totalSteps: totalSteps, stopAfterSteps: stopAfterSteps) {
@@ -102,6 +109,7 @@ extension DQN: Agent {
         set { steps = newValue["steps"] ?? steps }
     }
     public var algorithm: String { "dqn" }
+    public var stepsPerUpdate: Int? { environments.count }
     public func greedyAction(_ observation: [Float]) -> Int { network.greedyAction(observation) }
     public func run(totalSteps: Int, stopAfterSteps: Int?, progress: (AgentProgress) -> Void) {
         train(totalSteps: totalSteps, stopAfterSteps: stopAfterSteps) { done, meanReturn in
